@@ -1,0 +1,237 @@
+//! One record's lines turned into an interned stack, through a cache.
+//!
+//! Records repeat from snapshot to snapshot in a real log, byte for byte
+//! except their count. The text after the count (the `@` addresses and the
+//! frame lines) is the cache key: a repeat costs one hash and one compare, and
+//! its frames are parsed only the first time. The cache holds one entry per
+//! distinct record text, so it is bounded like the interner. Labels are not
+//! part of the key: they change from snapshot to snapshot in real programs
+//! (job ids), and would make the cache grow with the log.
+
+use std::hash::BuildHasher;
+
+use foldhash::fast::FixedState;
+use hashbrown::HashTable;
+
+use crate::input::event::parse_frame;
+use crate::model::{FrameId, FrameRef, Interner, StackId};
+
+/// Stack depth limits of the Go runtime's profiles: 32 PCs before Go 1.23, 128 since.
+const DEPTH_LIMITS: [usize; 2] = [32, 128];
+
+/// The record being read: its count, labels and stack text.
+#[derive(Default)]
+pub struct RecordBuilder {
+    /// True between a record's `@` line and its end.
+    pub open: bool,
+    /// The count from the `@` line.
+    pub count: u64,
+    /// The `{...}` text of its labels line, if any.
+    pub labels: Vec<u8>,
+    /// The addresses, then each frame line's text, each ended by `\n`.
+    block: Vec<u8>,
+    /// Number of frame lines so far.
+    pub frames: u32,
+}
+
+impl RecordBuilder {
+    /// Starts a record from its `@` line.
+    pub fn begin(&mut self, count: u64, addrs: &[u8], keep_text: bool) {
+        self.open = true;
+        self.count = count;
+        self.labels.clear();
+        self.block.clear();
+        self.frames = 0;
+        if keep_text {
+            self.block.extend_from_slice(addrs);
+            self.block.push(b'\n');
+        }
+    }
+
+    /// Adds a frame line's text (after `#`).
+    pub fn push_frame(&mut self, text: &[u8], keep_text: bool) {
+        self.frames += 1;
+        if keep_text {
+            self.block.extend_from_slice(text);
+            self.block.push(b'\n');
+        }
+    }
+
+    /// The record's stack text, the cache key.
+    pub fn block(&self) -> &[u8] {
+        &self.block
+    }
+}
+
+/// What a record's text resolves to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resolved {
+    /// The interned stack, leaf first.
+    pub stack: StackId,
+    /// True when the runtime cut the stack at its depth limit.
+    pub truncated: bool,
+}
+
+struct Entry {
+    key: Box<[u8]>,
+    resolved: Resolved,
+}
+
+/// Record text → stack, so that repeated records are not parsed again.
+#[derive(Default)]
+pub struct StackCache {
+    hasher: FixedState,
+    table: HashTable<Entry>,
+    scratch: Vec<FrameId>,
+}
+
+impl StackCache {
+    /// The stack of the record whose text is `block` (see [`RecordBuilder::block`]).
+    pub fn resolve(&mut self, block: &[u8], interner: &mut Interner) -> Resolved {
+        let hash = self.hasher.hash_one(block);
+        if let Some(entry) = self.table.find(hash, |e| &*e.key == block) {
+            return entry.resolved;
+        }
+        let resolved = parse_block(block, interner, &mut self.scratch);
+        let hasher = &self.hasher;
+        self.table.insert_unique(
+            hash,
+            Entry {
+                key: block.into(),
+                resolved,
+            },
+            |e| hasher.hash_one(&*e.key),
+        );
+        resolved
+    }
+
+    /// Number of distinct record texts seen.
+    #[cfg(test)]
+    fn distinct(&self) -> usize {
+        self.table.len()
+    }
+}
+
+/// Parses a record's text: addresses on the first line, then frame lines.
+fn parse_block(block: &[u8], interner: &mut Interner, frames: &mut Vec<FrameId>) -> Resolved {
+    frames.clear();
+    let mut lines = block.split(|&b| b == b'\n');
+    let addrs = lines.next().unwrap_or_default();
+    let mut last_frame_addr = None;
+    for text in lines.filter(|l| !l.is_empty()) {
+        let Some(parts) = parse_frame(text) else {
+            continue;
+        };
+        last_frame_addr = parse_hex(parts.addr);
+        let func = if parts.func.is_empty() { parts.addr } else { parts.func };
+        frames.push(interner.frame(FrameRef {
+            func,
+            file: parts.file,
+            line: parts.line,
+        }));
+    }
+    let pcs: Vec<&[u8]> = addrs
+        .split(|&b| b == b' ')
+        .filter(|a| !a.is_empty() && *a != b"0x0")
+        .collect();
+    let from_addresses = frames.is_empty();
+    if from_addresses {
+        for &pc in &pcs {
+            frames.push(interner.frame(FrameRef {
+                func: pc,
+                file: b"",
+                line: 0,
+            }));
+        }
+    }
+    // A stack that reached the depth limit was cut when its root-most PC is a
+    // visible frame; a complete stack ends in runtime.goexit, which debug=1
+    // hides (a `#` address is its `@` address minus 1).
+    let root_visible = match (pcs.last().and_then(|pc| parse_hex(pc)), last_frame_addr) {
+        _ if from_addresses => true,
+        (Some(pc), Some(frame)) => pc.wrapping_sub(1) == frame,
+        _ => false,
+    };
+    let truncated = DEPTH_LIMITS.contains(&pcs.len()) && root_visible;
+    Resolved {
+        stack: interner.stack(frames),
+        truncated,
+    }
+}
+
+fn parse_hex(text: &[u8]) -> Option<u64> {
+    let digits = text.strip_prefix(b"0x")?;
+    u64::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(cache: &mut StackCache, interner: &mut Interner, addrs: &str, frames: &[&str]) -> Resolved {
+        let mut record = RecordBuilder::default();
+        record.begin(1, addrs.as_bytes(), true);
+        for f in frames {
+            record.push_frame(f.as_bytes(), true);
+        }
+        cache.resolve(record.block(), interner)
+    }
+
+    fn funcs(interner: &Interner, stack: StackId) -> Vec<String> {
+        let frames = interner.frames_of(stack);
+        frames
+            .iter()
+            .map(|&f| String::from_utf8_lossy(&interner.get(f).func).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn frames_leaf_first_and_cached() {
+        let mut cache = StackCache::default();
+        let mut interner = Interner::new();
+        let frames = ["\t0x2\tmain.leaf+0x1\t/a.go:1", "\t0x4\tmain.root+0x1\t/a.go:2"];
+        let a = resolve(&mut cache, &mut interner, "0x3 0x5 0x9", &frames);
+        assert_eq!(funcs(&interner, a.stack), ["main.leaf", "main.root"]);
+        assert!(!a.truncated);
+        let again = resolve(&mut cache, &mut interner, "0x3 0x5 0x9", &frames);
+        assert_eq!(again, a);
+        assert_eq!(cache.distinct(), 1);
+        // Same frames at other addresses (another build): another key, same stack.
+        let moved = resolve(&mut cache, &mut interner, "0x13 0x15 0x19", &frames);
+        assert_eq!(moved.stack, a.stack);
+    }
+
+    #[test]
+    fn record_without_frames_folds_from_addresses() {
+        let mut cache = StackCache::default();
+        let mut interner = Interner::new();
+        let r = resolve(&mut cache, &mut interner, "0x493b61", &[]);
+        assert_eq!(funcs(&interner, r.stack), ["0x493b61"]);
+        let empty = resolve(&mut cache, &mut interner, "", &[]);
+        assert_eq!(empty.stack, StackId::EMPTY);
+        let zero = resolve(&mut cache, &mut interner, "0x0 0x0", &["\t0x0"]);
+        assert_eq!(funcs(&interner, zero.stack), ["0x0"]);
+    }
+
+    #[test]
+    fn depth_limit_means_truncated_only_when_root_is_visible() {
+        let mut cache = StackCache::default();
+        let mut interner = Interner::new();
+        let deep = |n: usize, root: &str| {
+            let mut pcs: Vec<String> = (0..n - 1).map(|i| format!("0x{:x}", 0x100 + i)).collect();
+            pcs.push(root.to_string());
+            pcs.join(" ")
+        };
+        let frame = ["\t0x6b9d7b\tmain.rec+0x3b\t/c.go:28"];
+        for n in [32, 128] {
+            let cut = resolve(&mut cache, &mut interner, &deep(n, "0x6b9d7c"), &frame);
+            assert!(cut.truncated, "{n} PCs ending in a visible frame");
+            let whole = resolve(&mut cache, &mut interner, &deep(n, "0x493b61"), &frame);
+            assert!(!whole.truncated, "{n} PCs ending in goexit");
+        }
+        let short = resolve(&mut cache, &mut interner, &deep(31, "0x6b9d7c"), &frame);
+        assert!(!short.truncated);
+        let padded = format!("0x1 0x2{}", " 0x0".repeat(30));
+        assert!(!resolve(&mut cache, &mut interner, &padded, &["\t0x0"]).truncated);
+    }
+}

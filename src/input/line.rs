@@ -1,0 +1,254 @@
+//! A streaming line reader over any `io::Read`, in the style of ripgrep's line buffer.
+//!
+//! One growable byte buffer; lines are found with `memchr` and handed out as
+//! slices of it, without a copy. When the buffer holds no complete line, the
+//! partial line is rolled to the front and the buffer is refilled with one
+//! `read` call, so lines from a pipe are handed on as soon as they arrive.
+//! Assumes nothing about encoding: lines are bytes. `\r\n` and a missing final
+//! newline are handled; a line longer than the limit is an error, so memory
+//! never grows without bound.
+
+use std::io::{self, Read};
+
+/// Default size of the read buffer (and of each `read` call).
+pub const DEFAULT_CAPACITY: usize = 256 * 1024;
+/// Default limit on the length of one line: a pp-split JSON line holds a whole
+/// snapshot, so this is generous; binary garbage without newlines stops here.
+pub const DEFAULT_MAX_LINE: usize = 64 * 1024 * 1024;
+
+/// One line handed out by [`LineReader`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line<'a> {
+    /// The line without its terminator (`\n` or `\r\n`).
+    pub text: &'a [u8],
+    /// The line with its terminator, exactly as read.
+    pub raw: &'a [u8],
+    /// 1-based line number within this reader's input.
+    pub number: u64,
+    /// False only for a last line that ended without a newline.
+    pub terminated: bool,
+}
+
+/// A line longer than the reader's limit.
+#[derive(Debug)]
+pub struct LineTooLong {
+    /// Line number of the long line.
+    pub number: u64,
+    /// The limit that was exceeded.
+    pub limit: usize,
+}
+
+/// Reads lines from `R` into one reusable buffer.
+pub struct LineReader<R> {
+    source: R,
+    buf: Vec<u8>,
+    /// Start of the bytes not yet handed out.
+    pos: usize,
+    /// End of the valid bytes in `buf`.
+    end: usize,
+    /// Where to resume the newline search in `buf[pos..end]` (avoids rescans).
+    searched: usize,
+    eof: bool,
+    number: u64,
+    capacity: usize,
+    max_line: usize,
+}
+
+impl<R: Read> LineReader<R> {
+    /// A reader with the default buffer size and line limit.
+    pub fn new(source: R) -> LineReader<R> {
+        LineReader::with_capacity(source, DEFAULT_CAPACITY, DEFAULT_MAX_LINE)
+    }
+
+    /// A reader whose reads are `capacity` bytes (at least 1) and whose lines
+    /// may be at most `max_line` bytes long.
+    pub fn with_capacity(source: R, capacity: usize, max_line: usize) -> LineReader<R> {
+        let capacity = capacity.max(1);
+        LineReader {
+            source,
+            buf: vec![0; capacity],
+            pos: 0,
+            end: 0,
+            searched: 0,
+            eof: false,
+            number: 0,
+            capacity,
+            max_line,
+        }
+    }
+
+    /// True once the source is exhausted and every line has been handed out.
+    pub fn is_done(&self) -> bool {
+        self.eof && self.pos == self.end
+    }
+
+    /// True once the source has reported end of input.
+    pub fn at_eof(&self) -> bool {
+        self.eof
+    }
+
+    /// The next complete line already in the buffer, if any; at end of input,
+    /// also the final line that has no newline. Never reads.
+    pub fn next_buffered(&mut self) -> Option<Line<'_>> {
+        if self.pos == self.end {
+            return None;
+        }
+        let start = self.pos;
+        let from = self.searched.max(start);
+        let (raw_end, terminated) = match memchr::memchr(b'\n', &self.buf[from..self.end]) {
+            Some(i) => (from + i + 1, true),
+            None if self.eof => (self.end, false),
+            None => {
+                self.searched = self.end;
+                return None;
+            }
+        };
+        self.pos = raw_end;
+        self.searched = raw_end;
+        self.number += 1;
+        let raw = &self.buf[start..raw_end];
+        let mut text = if terminated { &raw[..raw.len() - 1] } else { raw };
+        if let [rest @ .., b'\r'] = text {
+            text = rest;
+        }
+        Some(Line {
+            text,
+            raw,
+            number: self.number,
+            terminated,
+        })
+    }
+
+    /// Reads more input with one `read` call. Returns `Ok(false)` at end of input.
+    ///
+    /// Call it only when [`next_buffered`](Self::next_buffered) returned `None`.
+    /// Fails with [`io::ErrorKind::InvalidData`] carrying a [`LineTooLong`] when
+    /// the pending partial line would exceed the limit.
+    pub fn fill(&mut self) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        self.make_room()?;
+        loop {
+            match self.source.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(self.pos < self.end);
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Rolls the partial line to the front; grows the buffer if it is full.
+    fn make_room(&mut self) -> io::Result<()> {
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.searched -= self.pos;
+            self.pos = 0;
+        }
+        if self.end == self.buf.len() {
+            if self.end >= self.max_line {
+                let error = LineTooLong {
+                    number: self.number + 1,
+                    limit: self.max_line,
+                };
+                return Err(io::Error::new(io::ErrorKind::InvalidData, error));
+            }
+            let grown = (self.buf.len() * 2).min(self.max_line.max(self.capacity));
+            self.buf.resize(grown.max(self.end + 1), 0);
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for LineTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line longer than {} bytes", self.limit)
+    }
+}
+
+impl std::error::Error for LineTooLong {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads all lines as (text, terminated) with the given buffer capacity.
+    fn lines(input: &[u8], capacity: usize) -> Vec<(Vec<u8>, u64, bool)> {
+        let mut reader = LineReader::with_capacity(input, capacity, 1 << 20);
+        let mut out = Vec::new();
+        loop {
+            while let Some(line) = reader.next_buffered() {
+                out.push((line.text.to_vec(), line.number, line.terminated));
+            }
+            if !reader.fill().unwrap() && reader.is_done() {
+                break;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn splits_lines_at_every_buffer_size() {
+        let cases: &[(&[u8], &[(&[u8], bool)])] = &[
+            (b"", &[]),
+            (b"\n", &[(b"", true)]),
+            (b"a\nb\n", &[(b"a", true), (b"b", true)]),
+            (b"a\r\nb", &[(b"a", true), (b"b", false)]),
+            (b"\xff\xfe\n\n", &[(b"\xff\xfe", true), (b"", true)]),
+            (b"one\r\n\r\ntwo\r", &[(b"one", true), (b"", true), (b"two", false)]),
+        ];
+        for (input, expected) in cases {
+            for capacity in [1, 2, 3, 7, 64] {
+                let got = lines(input, capacity);
+                let want: Vec<_> = expected
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (t, term))| (t.to_vec(), i as u64 + 1, *term))
+                    .collect();
+                assert_eq!(got, want, "input {input:?} capacity {capacity}");
+            }
+        }
+    }
+
+    #[test]
+    fn raw_keeps_terminators() {
+        let mut reader = LineReader::with_capacity(&b"a\r\nb"[..], 2, 100);
+        let mut raws = Vec::new();
+        loop {
+            while let Some(line) = reader.next_buffered() {
+                raws.push(line.raw.to_vec());
+            }
+            if !reader.fill().unwrap() && reader.is_done() {
+                break;
+            }
+        }
+        assert_eq!(raws, vec![b"a\r\n".to_vec(), b"b".to_vec()]);
+    }
+
+    #[test]
+    fn long_line_is_an_error_with_its_number() {
+        let input = b"ok\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n";
+        let mut reader = LineReader::with_capacity(&input[..], 4, 16);
+        let mut seen = 0;
+        let error = loop {
+            while reader.next_buffered().is_some() {
+                seen += 1;
+            }
+            match reader.fill() {
+                Ok(_) => continue,
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(seen, 1);
+        let inner = error.get_ref().unwrap().downcast_ref::<LineTooLong>().unwrap();
+        assert_eq!((inner.number, inner.limit), (2, 16));
+    }
+}

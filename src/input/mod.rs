@@ -1,0 +1,12 @@
+//! Input: where bytes come from, how they become lines, and what each line is.
+//!
+//! `source` opens stdin or files; `line` splits bytes into lines without
+//! copying; `event` classifies each line; `timestamp` reads the lines `date`
+//! wrote between profiles.
+
+pub mod event;
+pub mod line;
+mod source;
+pub mod timestamp;
+
+pub use source::Source;

@@ -1,0 +1,211 @@
+//! Frames and stacks, interned: every distinct frame and stack is stored once
+//! and named by a small id, so memory grows with the number of distinct stacks,
+//! never with the length of the log.
+//!
+//! Names and paths are kept as bytes, exactly as read: Go writes UTF-8, but a
+//! log is not guaranteed to be, and outputs that can carry bytes stay lossless.
+
+use std::hash::BuildHasher;
+
+use foldhash::fast::FixedState;
+use hashbrown::HashTable;
+
+/// Names one distinct [`Frame`] of an [`Interner`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FrameId(u32);
+
+/// Names one distinct stack (a sequence of frames, leaf first) of an [`Interner`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StackId(u32);
+
+impl StackId {
+    /// The empty stack, interned by every [`Interner`] at creation. Records
+    /// whose stacks were not asked for (see `Detail::Counts`) carry it too.
+    pub const EMPTY: StackId = StackId(0);
+
+    /// The id as an index, for consumers that keep per-stack tables.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl FrameId {
+    /// The id as an index, for consumers that keep per-frame tables.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// One frame: a function and where it was.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Frame {
+    /// The function as Go prints it (`net/http.(*conn).serve`, `queue.(*Queue[...]).Pop`),
+    /// without the `+0x…` offset; for a frame known only by address, the address (`0x493b61`).
+    pub func: Box<[u8]>,
+    /// The source file, empty when unknown.
+    pub file: Box<[u8]>,
+    /// The line in `file`, 0 when unknown.
+    pub line: u32,
+}
+
+/// A borrowed [`Frame`], used to look frames up without allocating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FrameRef<'a> {
+    /// See [`Frame::func`].
+    pub func: &'a [u8],
+    /// See [`Frame::file`].
+    pub file: &'a [u8],
+    /// See [`Frame::line`].
+    pub line: u32,
+}
+
+/// Owns every distinct frame and stack seen so far.
+pub struct Interner {
+    hasher: FixedState,
+    frames: Vec<Frame>,
+    frame_table: HashTable<FrameId>,
+    /// Stack `i` is `stack_frames[stack_starts[i]..stack_starts[i + 1]]`.
+    stack_frames: Vec<FrameId>,
+    stack_starts: Vec<u32>,
+    stack_table: HashTable<StackId>,
+}
+
+impl Default for Interner {
+    fn default() -> Interner {
+        Interner::new()
+    }
+}
+
+impl Interner {
+    /// An interner holding only the empty stack ([`StackId::EMPTY`]).
+    pub fn new() -> Interner {
+        let mut interner = Interner {
+            hasher: FixedState::default(),
+            frames: Vec::new(),
+            frame_table: HashTable::new(),
+            stack_frames: Vec::new(),
+            stack_starts: vec![0],
+            stack_table: HashTable::new(),
+        };
+        let empty = interner.stack(&[]);
+        debug_assert_eq!(empty, StackId::EMPTY);
+        interner
+    }
+
+    /// The id of `frame`, adding it if it is new.
+    pub fn frame(&mut self, frame: FrameRef<'_>) -> FrameId {
+        let hash = self.hasher.hash_one(frame);
+        let frames = &self.frames;
+        let eq = |id: &FrameId| frames[id.index()].as_ref() == frame;
+        if let Some(&id) = self.frame_table.find(hash, eq) {
+            return id;
+        }
+        let id = FrameId(u32::try_from(self.frames.len()).expect("fewer than 2^32 frames"));
+        self.frames.push(Frame {
+            func: frame.func.into(),
+            file: frame.file.into(),
+            line: frame.line,
+        });
+        let (frames, hasher) = (&self.frames, &self.hasher);
+        self.frame_table
+            .insert_unique(hash, id, |id| hasher.hash_one(frames[id.index()].as_ref()));
+        id
+    }
+
+    /// The id of the stack `frames` (leaf first), adding it if it is new.
+    pub fn stack(&mut self, frames: &[FrameId]) -> StackId {
+        let hash = self.hasher.hash_one(frames);
+        let this = &*self;
+        if let Some(&id) = self.stack_table.find(hash, |&id| this.frames_of(id) == frames) {
+            return id;
+        }
+        let id = StackId(u32::try_from(self.stack_starts.len() - 1).expect("fewer than 2^32 stacks"));
+        self.stack_frames.extend_from_slice(frames);
+        self.stack_starts.push(self.stack_frames.len() as u32);
+        let Interner {
+            hasher,
+            stack_table,
+            stack_frames,
+            stack_starts,
+            ..
+        } = self;
+        stack_table.insert_unique(hash, id, |&id| {
+            let (start, end) = (stack_starts[id.index()], stack_starts[id.index() + 1]);
+            hasher.hash_one(&stack_frames[start as usize..end as usize])
+        });
+        id
+    }
+
+    /// The frames of `stack`, leaf first.
+    pub fn frames_of(&self, stack: StackId) -> &[FrameId] {
+        let start = self.stack_starts[stack.index()] as usize;
+        let end = self.stack_starts[stack.index() + 1] as usize;
+        &self.stack_frames[start..end]
+    }
+
+    /// The frame named by `id`.
+    pub fn get(&self, id: FrameId) -> &Frame {
+        &self.frames[id.index()]
+    }
+
+    /// Number of distinct frames.
+    pub fn frame_count(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// Number of distinct stacks, the empty one included.
+    pub fn stack_count(&self) -> usize {
+        self.stack_starts.len() - 1
+    }
+}
+
+impl Frame {
+    /// This frame, borrowed.
+    pub fn as_ref(&self) -> FrameRef<'_> {
+        FrameRef {
+            func: &self.func,
+            file: &self.file,
+            line: self.line,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(func: &'static str, line: u32) -> FrameRef<'static> {
+        FrameRef {
+            func: func.as_bytes(),
+            file: b"a.go",
+            line,
+        }
+    }
+
+    #[test]
+    fn equal_frames_and_stacks_share_ids() {
+        let mut interner = Interner::new();
+        let a = interner.frame(frame("main.a", 1));
+        let b = interner.frame(frame("main.b", 2));
+        assert_eq!(interner.frame(frame("main.a", 1)), a);
+        assert_ne!(interner.frame(frame("main.a", 2)), a);
+        let ab = interner.stack(&[a, b]);
+        assert_eq!(interner.stack(&[a, b]), ab);
+        assert_ne!(interner.stack(&[b, a]), ab);
+        assert_eq!(interner.stack(&[]), StackId::EMPTY);
+        assert_eq!(interner.frames_of(ab), &[a, b]);
+        assert_eq!(&*interner.get(b).func, b"main.b");
+        assert_eq!((interner.frame_count(), interner.stack_count()), (3, 3));
+    }
+
+    #[test]
+    fn many_stacks_stay_distinct() {
+        let mut interner = Interner::new();
+        let frames: Vec<FrameId> = (0..50).map(|i| interner.frame(frame("f", i))).collect();
+        let ids: Vec<StackId> = (1..50).map(|n| interner.stack(&frames[..n])).collect();
+        for (n, id) in (1..50).zip(&ids) {
+            assert_eq!(interner.stack(&frames[..n]), *id);
+            assert_eq!(interner.frames_of(*id).len(), n);
+        }
+    }
+}

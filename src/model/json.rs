@@ -1,0 +1,221 @@
+//! The snapshot's JSON form: what `pp-split` writes, one object per line, and
+//! what every binary reads back.
+//!
+//! ```json
+//! {"index":0,"time":"2026-11-27T15:13:27","time_raw":"Fri Nov 27 15:13:27 IST 2026",
+//!  "kind":"goroutine","total":55,"status":"complete","error":null,
+//!  "records":[{"count":10,"labels":{"handler":"order"},"truncated":false,
+//!              "frames":[{"func":"main.(*Server).quote","file":"/home/dev/shop/server.go","line":75}]}]}
+//! ```
+//!
+//! Frames are leaf first. `time`, `time_raw`, `kind`, `total` and `error` are
+//! `null` when unknown; a frame known only by its address has that address as
+//! `func`, `""` as `file` and `0` as `line`. Bytes that are not UTF-8 are
+//! written as U+FFFD. Reading ignores `index` and `time` (the position in the
+//! new input and the parsed `time_raw` take their place) and unknown keys.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+
+use super::{FrameRef, Interner, Record, Snapshot, Status, go_quote};
+use crate::input::timestamp::Timestamp;
+
+/// A snapshot with the interner that names its frames, serializable as JSON.
+pub struct SnapshotJson<'a> {
+    /// The snapshot.
+    pub snapshot: &'a Snapshot,
+    /// The interner its stacks live in.
+    pub interner: &'a Interner,
+}
+
+impl Serialize for SnapshotJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let snap = self.snapshot;
+        let mut map = serializer.serialize_map(Some(9))?;
+        map.serialize_entry("index", &snap.index)?;
+        map.serialize_entry("time", &snap.time.map(|t| t.to_string()))?;
+        map.serialize_entry("time_raw", &non_empty(&snap.time_raw))?;
+        map.serialize_entry("kind", &non_empty(&snap.kind))?;
+        map.serialize_entry("total", &snap.total)?;
+        map.serialize_entry("status", snap.status.as_str())?;
+        map.serialize_entry("error", &snap.error)?;
+        map.serialize_entry("records", &Records(self))?;
+        map.end()
+    }
+}
+
+fn non_empty(text: &str) -> Option<&str> {
+    (!text.is_empty()).then_some(text)
+}
+
+struct Records<'a>(&'a SnapshotJson<'a>);
+
+impl Serialize for Records<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let records = &self.0.snapshot.records;
+        let mut seq = serializer.serialize_seq(Some(records.len()))?;
+        for record in records {
+            seq.serialize_element(&RecordJson {
+                parent: self.0,
+                record,
+            })?;
+        }
+        seq.end()
+    }
+}
+
+struct RecordJson<'a> {
+    parent: &'a SnapshotJson<'a>,
+    record: &'a Record,
+}
+
+impl Serialize for RecordJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let labels: BTreeMap<String, String> = self.parent.snapshot.labels(self.record).into_iter().collect();
+        let mut map = serializer.serialize_map(Some(4))?;
+        map.serialize_entry("count", &self.record.count)?;
+        map.serialize_entry("labels", &labels)?;
+        map.serialize_entry("truncated", &self.record.truncated)?;
+        map.serialize_entry("frames", &FramesJson(self))?;
+        map.end()
+    }
+}
+
+struct FramesJson<'a>(&'a RecordJson<'a>);
+
+impl Serialize for FramesJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let interner = self.0.parent.interner;
+        let frames = interner.frames_of(self.0.record.stack);
+        let mut seq = serializer.serialize_seq(Some(frames.len()))?;
+        for &id in frames {
+            seq.serialize_element(&FrameJson(interner.get(id).as_ref()))?;
+        }
+        seq.end()
+    }
+}
+
+struct FrameJson<'a>(FrameRef<'a>);
+
+impl Serialize for FrameJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("func", &String::from_utf8_lossy(self.0.func))?;
+        map.serialize_entry("file", &String::from_utf8_lossy(self.0.file))?;
+        map.serialize_entry("line", &self.0.line)?;
+        map.end()
+    }
+}
+
+#[derive(Deserialize)]
+struct SnapshotIn {
+    time_raw: Option<String>,
+    kind: Option<String>,
+    total: Option<u64>,
+    status: String,
+    error: Option<String>,
+    #[serde(default)]
+    records: Vec<RecordIn>,
+}
+
+#[derive(Deserialize)]
+struct RecordIn {
+    count: u64,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    truncated: bool,
+    #[serde(default)]
+    frames: Vec<FrameIn>,
+}
+
+#[derive(Deserialize)]
+struct FrameIn {
+    func: String,
+    #[serde(default)]
+    file: String,
+    #[serde(default)]
+    line: u32,
+}
+
+/// Reads one JSON line into `snap` (which must be cleared), interning its
+/// frames. Returns the snapshot's status, or why the line is not a snapshot.
+pub fn read_snapshot(text: &[u8], interner: &mut Interner, snap: &mut Snapshot) -> Result<Status, String> {
+    let input: SnapshotIn = serde_json::from_slice(text).map_err(|e| e.to_string())?;
+    let status = Status::from_name(&input.status).ok_or_else(|| format!("unknown status {:?}", input.status))?;
+    if let Some(raw) = input.time_raw {
+        snap.time = Some(Timestamp::parse(raw.as_bytes()).ok_or_else(|| format!("bad time_raw {raw:?}"))?);
+        snap.time_raw = raw;
+    }
+    snap.kind = input.kind.unwrap_or_default();
+    snap.total = input.total;
+    snap.error = input.error;
+    let mut frames = Vec::new();
+    let mut labels = Vec::new();
+    for record in input.records {
+        frames.clear();
+        for frame in &record.frames {
+            frames.push(interner.frame(FrameRef {
+                func: frame.func.as_bytes(),
+                file: frame.file.as_bytes(),
+                line: frame.line,
+            }));
+        }
+        labels.clear();
+        write_labels(&record.labels, &mut labels);
+        let stack = interner.stack(&frames);
+        snap.push_record(record.count, stack, record.truncated, &labels);
+    }
+    Ok(status)
+}
+
+/// Writes labels the way Go's debug=1 text does: `{"k":"v", "k2":"v2"}`; nothing for none.
+pub fn write_labels<'a>(labels: impl IntoIterator<Item = (&'a String, &'a String)>, out: &mut Vec<u8>) {
+    let mut any = false;
+    for (key, value) in labels {
+        out.extend_from_slice(if any { b", " } else { b"{" });
+        go_quote(key, out);
+        out.push(b':');
+        go_quote(value, out);
+        any = true;
+    }
+    if any {
+        out.push(b'}');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_and_reads_back() {
+        let mut interner = Interner::new();
+        let mut snap = Snapshot::default();
+        let line = br#"{"index":7,"time":"x","time_raw":"Fri Nov 27 15:13:27 IST 2026","kind":"goroutine","total":3,"status":"partial","error":null,"records":[{"count":2,"labels":{"b":"2","a":"1\""},"truncated":true,"frames":[{"func":"main.leaf","file":"/a.go","line":3},{"func":"0x493b61","file":"","line":0}]},{"count":1,"frames":[]}]}"#;
+        let status = read_snapshot(line, &mut interner, &mut snap).unwrap();
+        assert_eq!(status, Status::Partial);
+        assert_eq!(snap.labels_text(&snap.records[0]), br#"{"a":"1\"", "b":"2"}"#);
+        assert_eq!(snap.time.unwrap().to_string(), "2026-11-27T15:13:27");
+        snap.status = status;
+        snap.index = 7;
+        let written = serde_json::to_string(&SnapshotJson {
+            snapshot: &snap,
+            interner: &interner,
+        })
+        .unwrap();
+        let expected = r#"{"index":7,"time":"2026-11-27T15:13:27","time_raw":"Fri Nov 27 15:13:27 IST 2026","kind":"goroutine","total":3,"status":"partial","error":null,"records":[{"count":2,"labels":{"a":"1\"","b":"2"},"truncated":true,"frames":[{"func":"main.leaf","file":"/a.go","line":3},{"func":"0x493b61","file":"","line":0}]},{"count":1,"labels":{},"truncated":false,"frames":[]}]}"#;
+        assert_eq!(written, expected);
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_snapshot() {
+        let mut interner = Interner::new();
+        for line in [&b"{}"[..], br#"{"status":"done"}"#, b"{\"status\":", br#"{"status":"error","time_raw":"yesterday"}"#] {
+            let mut snap = Snapshot::default();
+            assert!(read_snapshot(line, &mut interner, &mut snap).is_err(), "{line:?}");
+        }
+    }
+}

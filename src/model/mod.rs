@@ -1,0 +1,9 @@
+//! The shared model: interned frames and stacks, snapshots and their records,
+//! and the snapshot's JSON form.
+
+mod intern;
+pub mod json;
+mod snapshot;
+
+pub use intern::{Frame, FrameId, FrameRef, Interner, StackId};
+pub use snapshot::{Record, Snapshot, Status, go_quote, parse_labels, unquote};

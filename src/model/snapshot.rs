@@ -1,0 +1,317 @@
+//! The snapshot: one profile taken at one time, as DESIGN.md defines it.
+//!
+//! A [`Snapshot`] is built by the assembler, handed to a consumer by reference,
+//! then cleared and reused for the next one: no consumer sees the whole log.
+//! Stacks are [`StackId`]s into the shared [`Interner`](super::Interner); labels
+//! and the original bytes live in per-snapshot buffers that are reused.
+
+use std::ops::Range;
+
+use super::intern::StackId;
+use crate::input::timestamp::Timestamp;
+
+/// How a snapshot ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    /// The whole profile was read and its counts reach its header total.
+    Complete,
+    /// The profile was cut off, or its counts do not reach its total.
+    Partial,
+    /// A timestamp with no profile after it.
+    Missing,
+    /// The server answered something else than a profile.
+    Error,
+}
+
+impl Status {
+    /// Every status, in the order summaries list them.
+    pub const ALL: [Status; 4] = [
+        Status::Complete,
+        Status::Partial,
+        Status::Missing,
+        Status::Error,
+    ];
+
+    /// The name used in every output: `complete`, `partial`, `missing`, `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Complete => "complete",
+            Status::Partial => "partial",
+            Status::Missing => "missing",
+            Status::Error => "error",
+        }
+    }
+
+    /// Parses [`as_str`](Self::as_str)'s names.
+    pub fn from_name(name: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// True for the statuses that carry profile data (`complete`, `partial`).
+    pub fn has_profile(self) -> bool {
+        matches!(self, Status::Complete | Status::Partial)
+    }
+}
+
+/// One record of a profile: a stack and how many goroutines (threads, …) share it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// How many goroutines (or threads) have this stack and labels.
+    pub count: u64,
+    /// The stack, leaf first; [`StackId::EMPTY`] when stacks were not asked for.
+    pub stack: StackId,
+    /// True when the runtime cut the stack at its depth limit.
+    pub truncated: bool,
+    /// The labels' text (`{"k":"v", ...}`) in the snapshot's label buffer.
+    labels: Range<u32>,
+}
+
+/// One profile taken at one time.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// 0-based position in the input.
+    pub index: u64,
+    /// The timestamp that preceded the profile, if any.
+    pub time: Option<Timestamp>,
+    /// The timestamp line as written (lossy UTF-8, trimmed); empty when none.
+    pub time_raw: String,
+    /// The profile's name (`goroutine`, `threadcreate`, `goroutineleak`, …);
+    /// empty for `missing` and `error` snapshots.
+    pub kind: String,
+    /// The total its header announced, where the format has one.
+    pub total: Option<u64>,
+    /// The records, in input order.
+    pub records: Vec<Record>,
+    /// How the snapshot ended.
+    pub status: Status,
+    /// For `error` snapshots: the first line of what the server answered.
+    pub error: Option<String>,
+    /// The first input line of this snapshot (1-based, within its file).
+    pub line: u64,
+    /// The original bytes, when the assembler was asked to keep them.
+    pub raw: Vec<u8>,
+    labels: Vec<u8>,
+}
+
+impl Default for Status {
+    fn default() -> Status {
+        Status::Missing
+    }
+}
+
+impl Snapshot {
+    /// Empties the snapshot for reuse, keeping its buffers' capacity.
+    pub fn clear(&mut self) {
+        let mut records = std::mem::take(&mut self.records);
+        let mut raw = std::mem::take(&mut self.raw);
+        let mut labels = std::mem::take(&mut self.labels);
+        let mut time_raw = std::mem::take(&mut self.time_raw);
+        let mut kind = std::mem::take(&mut self.kind);
+        records.clear();
+        raw.clear();
+        labels.clear();
+        time_raw.clear();
+        kind.clear();
+        *self = Snapshot {
+            records,
+            raw,
+            labels,
+            time_raw,
+            kind,
+            ..Snapshot::default()
+        };
+    }
+
+    /// Adds a record whose labels' text is `labels` (empty for none).
+    pub fn push_record(&mut self, count: u64, stack: StackId, truncated: bool, labels: &[u8]) {
+        let start = self.labels.len() as u32;
+        self.labels.extend_from_slice(labels);
+        self.records.push(Record {
+            count,
+            stack,
+            truncated,
+            labels: start..self.labels.len() as u32,
+        });
+    }
+
+    /// The sum of the records' counts.
+    pub fn counted(&self) -> u64 {
+        self.records.iter().map(|r| r.count).sum()
+    }
+
+    /// The labels' text of `record` as Go printed it (`{"k":"v", ...}`), or empty.
+    pub fn labels_text(&self, record: &Record) -> &[u8] {
+        &self.labels[record.labels.start as usize..record.labels.end as usize]
+    }
+
+    /// The labels of `record` as `(key, value)` pairs, unquoted.
+    pub fn labels(&self, record: &Record) -> Vec<(String, String)> {
+        parse_labels(self.labels_text(record))
+    }
+}
+
+/// Parses Go's label text `{"k":"v", "k2":"v2"}` (each part `%q`-quoted).
+/// Text that does not follow that form yields the pairs read before it.
+pub fn parse_labels(text: &[u8]) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    let Some(inner) = text.trim_ascii().strip_prefix(b"{") else {
+        return pairs;
+    };
+    let mut rest = inner.strip_suffix(b"}").unwrap_or(inner);
+    loop {
+        rest = rest.trim_ascii_start();
+        let Some((key, after)) = unquote(rest) else {
+            break;
+        };
+        let Some(after) = after.strip_prefix(b":") else {
+            break;
+        };
+        let Some((value, after)) = unquote(after.trim_ascii_start()) else {
+            break;
+        };
+        pairs.push((key, value));
+        match after.trim_ascii_start().strip_prefix(b",") {
+            Some(next) => rest = next,
+            None => break,
+        }
+    }
+    pairs
+}
+
+/// Reads one Go `%q` string from the start of `text`: the string and the rest.
+pub fn unquote(text: &[u8]) -> Option<(String, &[u8])> {
+    let mut bytes = Vec::new();
+    let mut i = 1;
+    if text.first() != Some(&b'"') {
+        return None;
+    }
+    while i < text.len() {
+        match text[i] {
+            b'"' => return Some((String::from_utf8_lossy(&bytes).into_owned(), &text[i + 1..])),
+            b'\\' => {
+                let (decoded, used) = unescape(&text[i + 1..])?;
+                match decoded {
+                    Escaped::Byte(b) => bytes.push(b),
+                    Escaped::Char(c) => bytes.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+                }
+                i += 1 + used;
+            }
+            b => {
+                bytes.push(b);
+                i += 1;
+            }
+        }
+    }
+    None
+}
+
+/// Appends `text` quoted as Go's `%q` quotes it: `"`, `\\` and control
+/// characters escaped, everything else as is. The inverse of [`unquote`].
+pub fn go_quote(text: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    for c in text.chars() {
+        match c {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.extend_from_slice(format!("\\x{:02x}", c as u32).as_bytes());
+            }
+            c if c.is_control() => out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes()),
+            c => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+        }
+    }
+    out.push(b'"');
+}
+
+enum Escaped {
+    Byte(u8),
+    Char(char),
+}
+
+/// Decodes the escape after a backslash: the value and how many bytes it used.
+fn unescape(text: &[u8]) -> Option<(Escaped, usize)> {
+    let simple = |b| Some((Escaped::Byte(b), 1));
+    match *text.first()? {
+        b'a' => simple(7),
+        b'b' => simple(8),
+        b'f' => simple(12),
+        b'n' => simple(b'\n'),
+        b'r' => simple(b'\r'),
+        b't' => simple(b'\t'),
+        b'v' => simple(11),
+        b'\\' => simple(b'\\'),
+        b'"' => simple(b'"'),
+        b'\'' => simple(b'\''),
+        b'x' => Some((Escaped::Byte(hex(text.get(1..3)?)? as u8), 3)),
+        b'u' => Some((Escaped::Char(char::from_u32(hex(text.get(1..5)?)?)?), 5)),
+        b'U' => Some((Escaped::Char(char::from_u32(hex(text.get(1..9)?)?)?), 9)),
+        b'0'..=b'7' => {
+            let digits = text.get(..3)?;
+            let value = digits.iter().try_fold(0u32, |n, &d| {
+                (b'0'..=b'7').contains(&d).then(|| n * 8 + u32::from(d - b'0'))
+            })?;
+            Some((Escaped::Byte(u8::try_from(value).ok()?), 3))
+        }
+        _ => None,
+    }
+}
+
+fn hex(digits: &[u8]) -> Option<u32> {
+    u32::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn labels_as_go_prints_them() {
+        let cases: &[(&str, &[(&str, &str)])] = &[
+            (r#"{"handler":"order", "region":"ap"}"#, &[("handler", "order"), ("region", "ap")]),
+            (r#"{}"#, &[]),
+            (r#"{"k":"a\"b\\c\n\x41\u00e9\101"}"#, &[("k", "a\"b\\c\nAéA")]),
+            (r#"{"k":"v", "broken"#, &[("k", "v")]),
+            ("not labels", &[]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_labels(text.as_bytes()), pairs(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn go_quote_round_trips() {
+        for text in ["plain", "q\"uote", "back\\slash", "nl\ntab\t", "\u{1}\u{7f}\u{85}", "é</script>"] {
+            let mut quoted = Vec::new();
+            go_quote(text, &mut quoted);
+            let (back, rest) = unquote(&quoted).unwrap();
+            assert_eq!((back.as_str(), rest), (text, &b""[..]), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn records_keep_their_labels() {
+        let mut snap = Snapshot::default();
+        snap.push_record(3, StackId::EMPTY, false, br#"{"a":"1"}"#);
+        snap.push_record(4, StackId::EMPTY, true, b"");
+        assert_eq!(snap.counted(), 7);
+        assert_eq!(snap.labels(&snap.records[0]), pairs(&[("a", "1")]));
+        assert!(snap.labels_text(&snap.records[1]).is_empty());
+        snap.clear();
+        assert!(snap.records.is_empty() && snap.counted() == 0);
+    }
+
+    #[test]
+    fn status_names_round_trip() {
+        for status in Status::ALL {
+            assert_eq!(Status::from_name(status.as_str()), Some(status));
+        }
+        assert!(Status::Partial.has_profile() && !Status::Error.has_profile());
+    }
+}

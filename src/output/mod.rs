@@ -1,0 +1,5 @@
+//! One output module per binary, each with its command line (`parser`) and
+//! its `run`: `totals` is `pp-totals`, `split` is `pp-split`.
+
+pub mod split;
+pub mod totals;
