@@ -13,14 +13,20 @@ use crate::input::line::{LineReader, LineTooLong};
 
 /// Reads `sources` in order into `consumer`; returns the assembler, which
 /// holds the interned stacks and the statistics.
-pub fn run(sources: &[Source], options: Options, consumer: &mut impl Consumer) -> Result<Assembler, Error> {
+pub fn run(
+    sources: &[Source],
+    options: Options,
+    consumer: &mut impl Consumer,
+) -> Result<Assembler, Error> {
     let mut assembler = Assembler::new(options);
     for source in sources {
         if !consumer.wants_more() {
             break;
         }
         let name = source.name();
-        let reader = source.open().map_err(|e| Error::input(&name, io_message(&e)))?;
+        let reader = source
+            .open()
+            .map_err(|e| Error::input(&name, io_message(&e)))?;
         feed(reader, &name, &mut assembler, consumer)?;
     }
     Ok(assembler)
@@ -58,7 +64,10 @@ pub fn feed_lines<R: Read>(
 }
 
 fn read_error(error: io::Error, name: &str) -> Error {
-    if let Some(long) = error.get_ref().and_then(|e| e.downcast_ref::<LineTooLong>()) {
+    if let Some(long) = error
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<LineTooLong>())
+    {
         return Error::input(format!("{name}:{}", long.number), long.to_string());
     }
     Error::input(name, io_message(&error))

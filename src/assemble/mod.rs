@@ -97,7 +97,11 @@ impl Stats {
         }
         if self.unknown_lines > 0 {
             let n = self.unknown_lines;
-            text.push_str(&format!("; {n} unknown line{} skipped ({}", plural(n), self.unknown_at.join(", ")));
+            text.push_str(&format!(
+                "; {n} unknown line{} skipped ({}",
+                plural(n),
+                self.unknown_at.join(", ")
+            ));
             if n > self.unknown_at.len() as u64 {
                 text.push_str(", ...");
             }
@@ -189,7 +193,10 @@ impl Assembler {
     pub fn line(&mut self, line: Line<'_>, consumer: &mut impl Consumer) -> Result<(), Error> {
         let event = classify(line.text);
         if self.state == State::ErrorBody
-            && !matches!(event, Event::Timestamp(_) | Event::CountHeader { .. } | Event::Json(_))
+            && !matches!(
+                event,
+                Event::Timestamp(_) | Event::CountHeader { .. } | Event::Json(_)
+            )
         {
             self.keep(&line);
             return Ok(());
@@ -207,7 +214,9 @@ impl Assembler {
                 self.state = State::Pending;
                 Ok(())
             }
-            Event::CountHeader { name, total } => self.on_count_header(name, total, &line, consumer),
+            Event::CountHeader { name, total } => {
+                self.on_count_header(name, total, &line, consumer)
+            }
             Event::ServerError { message, multiline } => {
                 self.on_server_error(message, multiline, &line, consumer)
             }
@@ -220,13 +229,14 @@ impl Assembler {
         if self.state != State::Count || !self.record.open {
             return self.unknown(line);
         }
+        self.keep(line);
         if !line.terminated {
             // The input ends inside this line: it was cut, so its columns cannot be trusted.
             self.cut = true;
             return Ok(());
         }
-        self.record.push_frame(text, self.options.detail == Detail::Stacks);
-        self.keep(line);
+        self.record
+            .push_frame(text, line.number, self.options.detail == Detail::Stacks);
         Ok(())
     }
 
@@ -234,8 +244,9 @@ impl Assembler {
         if self.state != State::Count {
             return self.unknown(line);
         }
-        self.end_record();
-        self.record.begin(count, addrs, self.options.detail == Detail::Stacks);
+        self.end_record()?;
+        self.record
+            .begin(count, addrs, self.options.detail == Detail::Stacks);
         self.counted = self.counted.saturating_add(count);
         self.cut |= !line.terminated;
         self.keep(line);
@@ -264,7 +275,7 @@ impl Assembler {
                 if !self.record.open {
                     return Ok(());
                 }
-                self.end_record();
+                self.end_record()?;
                 if Some(self.counted) == self.snap.total && !self.cut {
                     return self.emit(Status::Complete, consumer);
                 }
@@ -318,7 +329,12 @@ impl Assembler {
         self.emit(Status::Error, consumer)
     }
 
-    fn on_json(&mut self, text: &[u8], line: &Line<'_>, consumer: &mut impl Consumer) -> Result<(), Error> {
+    fn on_json(
+        &mut self,
+        text: &[u8],
+        line: &Line<'_>,
+        consumer: &mut impl Consumer,
+    ) -> Result<(), Error> {
         self.finish(consumer)?;
         self.snap.clear();
         match json::read_snapshot(text, &mut self.interner, &mut self.snap) {
@@ -361,7 +377,10 @@ impl Assembler {
     fn unknown(&mut self, line: &Line<'_>) -> Result<(), Error> {
         if self.options.strict {
             let location = format!("{}:{}", self.source, line.number);
-            return Err(Error::input(location, format!("unexpected line {}", quote(line.text))));
+            return Err(Error::input(
+                location,
+                format!("unexpected line {}", quote(line.text)),
+            ));
         }
         self.report_unknown(line.number, 1)
     }
@@ -369,11 +388,13 @@ impl Assembler {
     fn report_unknown(&mut self, first_line: u64, lines: u64) -> Result<(), Error> {
         if self.options.strict {
             let location = format!("{}:{}", self.source, first_line);
-            return Err(Error::input(location, "unexpected text before a profile"));
+            return Err(Error::input(location, "unexpected line"));
         }
         self.stats.unknown_lines += lines;
         if self.stats.unknown_at.len() < UNKNOWN_SHOWN {
-            self.stats.unknown_at.push(format!("{}:{}", self.source, first_line));
+            self.stats
+                .unknown_at
+                .push(format!("{}:{}", self.source, first_line));
         }
         Ok(())
     }
@@ -397,21 +418,27 @@ impl Assembler {
         }
     }
 
-    fn end_record(&mut self) {
+    fn end_record(&mut self) -> Result<(), Error> {
         if !self.record.open {
-            return;
+            return Ok(());
         }
         self.record.open = false;
         let (stack, truncated) = match self.options.detail {
             Detail::Counts => (StackId::EMPTY, false),
             Detail::Stacks => {
                 let resolved = self.cache.resolve(self.record.block(), &mut self.interner);
+                if resolved.bad_frames > 0 {
+                    let first = self.record.first_frame_line + u64::from(resolved.first_bad);
+                    self.report_unknown(first, u64::from(resolved.bad_frames))?;
+                }
                 (resolved.stack, resolved.truncated)
             }
         };
         let labels = std::mem::take(&mut self.record.labels);
-        self.snap.push_record(self.record.count, stack, truncated, &labels);
+        self.snap
+            .push_record(self.record.count, stack, truncated, &labels);
         self.record.labels = labels;
+        Ok(())
     }
 
     /// Ends the open snapshot, if any, with the status its content earned.
@@ -424,7 +451,7 @@ impl Assembler {
             }
             State::Pending => Status::Missing,
             State::Count => {
-                self.end_record();
+                self.end_record()?;
                 if Some(self.counted) == self.snap.total && !self.cut {
                     Status::Complete
                 } else {

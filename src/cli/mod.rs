@@ -17,7 +17,8 @@ use crate::assemble::Stats;
 use crate::error::{EXIT_OK, EXIT_USAGE, Error};
 pub use output::Output;
 
-/// Flags and arguments every binary shares.
+// Flags and arguments every binary shares. (A `//` comment: bpaf would print a
+// doc comment as a heading.)
 #[derive(Debug, Clone, Bpaf)]
 pub struct InputArgs {
     /// Stop with an error (exit 1) at the first line that is not understood,
@@ -62,8 +63,9 @@ pub fn main<T>(name: &str, parser: OptionParser<T>, run: fn(T) -> Result<i32, Er
 /// Writes bpaf's help, version or usage error; returns the exit status.
 fn print_parse_failure(name: &str, failure: ParseFailure) -> i32 {
     match failure {
-        ParseFailure::Stdout(doc, full) => {
-            let _ = writeln!(io::stdout().lock(), "{}", doc.monochrome(full).trim_end());
+        ParseFailure::Stdout(doc, _) => {
+            // Always the full text: the footer holds the exit status and examples.
+            let _ = writeln!(io::stdout().lock(), "{}", doc.monochrome(true).trim_end());
             EXIT_OK
         }
         ParseFailure::Completion(text) => {
@@ -91,7 +93,8 @@ pub fn finish(stats: &Stats, quiet: bool) -> Result<i32, Error> {
     if !quiet {
         warn(&stats.summary());
     }
-    let profiles = stats.count(crate::model::Status::Complete) + stats.count(crate::model::Status::Partial);
+    let profiles =
+        stats.count(crate::model::Status::Complete) + stats.count(crate::model::Status::Partial);
     if profiles == 0 {
         return Err(Error::input("", "no profile found in the input"));
     }

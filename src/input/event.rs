@@ -96,13 +96,13 @@ fn classify_digits(line: &[u8]) -> Event<'_> {
     let digits = line.iter().take_while(|b| b.is_ascii_digit()).count();
     let rest = &line[digits..];
     if let Some(after) = rest.strip_prefix(b" @") {
-        if after.is_empty() || after[0] == b' ' {
-            if let Some(count) = parse_u64(&line[..digits]) {
-                return Event::CountRecord {
-                    count,
-                    addrs: after.trim_ascii(),
-                };
-            }
+        if (after.is_empty() || after[0] == b' ')
+            && let Some(count) = parse_u64(&line[..digits])
+        {
+            return Event::CountRecord {
+                count,
+                addrs: after.trim_ascii(),
+            };
         }
         return Event::Unknown;
     }
@@ -168,15 +168,20 @@ pub struct FrameParts<'a> {
 }
 
 /// Parses the text after `#` of a frame line: columns separated by runs of
-/// tabs (Go writes them through a tabwriter). `None` when there is no address.
+/// tabs (Go writes them through a tabwriter). Either the address alone
+/// (`#\t0x0`) or address, function and `file:line`; `None` for anything else,
+/// such as a line cut after its function.
 pub fn parse_frame(text: &[u8]) -> Option<FrameParts<'_>> {
     let mut columns = text.split(|&b| b == b'\t').filter(|c| !c.is_empty());
     let addr = columns.next()?.trim_ascii();
     if !addr.starts_with(b"0x") {
         return None;
     }
-    let func = columns.next().map_or(&b""[..], strip_offset);
-    let (file, line) = columns.next().map_or((&b""[..], 0), split_file_line);
+    let (func, (file, line)) = match (columns.next(), columns.next()) {
+        (None, _) => (&b""[..], (&b""[..], 0)),
+        (Some(func), Some(place)) => (strip_offset(func), split_file_line(place)),
+        (Some(_), None) => return None,
+    };
     Some(FrameParts {
         addr,
         func,
@@ -199,10 +204,10 @@ fn strip_offset(func: &[u8]) -> &[u8] {
 /// `/a/b.go:75` → (`/a/b.go`, 75); a path without a line number keeps line 0.
 fn split_file_line(text: &[u8]) -> (&[u8], u32) {
     let text = text.trim_ascii_end();
-    if let Some(colon) = memchr::memrchr(b':', text) {
-        if let Some(line) = parse_u64(&text[colon + 1..]).and_then(|n| u32::try_from(n).ok()) {
-            return (&text[..colon], line);
-        }
+    if let Some(colon) = memchr::memrchr(b':', text)
+        && let Some(line) = parse_u64(&text[colon + 1..]).and_then(|n| u32::try_from(n).ok())
+    {
+        return (&text[..colon], line);
     }
     (text, 0)
 }
@@ -217,20 +222,83 @@ mod tests {
         let cases: &[(&[u8], Event)] = &[
             (b"", Blank),
             (b" \t", Blank),
-            (b"goroutine profile: total 55", CountHeader { name: b"goroutine", total: 55 }),
-            (b"goroutineleak profile: total 731", CountHeader { name: b"goroutineleak", total: 731 }),
-            (b"threadcreate profile: total 9", CountHeader { name: b"threadcreate", total: 9 }),
-            (b"x.com/p.Conns profile: total 0", CountHeader { name: b"x.com/p.Conns", total: 0 }),
-            (b"10 @ 0x48c9ea 0x493b61", CountRecord { count: 10, addrs: b"0x48c9ea 0x493b61" }),
-            (b"8 @", CountRecord { count: 8, addrs: b"" }),
-            (b"1 @ 0x493b61 ", CountRecord { count: 1, addrs: b"0x493b61" }),
+            (
+                b"goroutine profile: total 55",
+                CountHeader {
+                    name: b"goroutine",
+                    total: 55,
+                },
+            ),
+            (
+                b"goroutineleak profile: total 731",
+                CountHeader {
+                    name: b"goroutineleak",
+                    total: 731,
+                },
+            ),
+            (
+                b"threadcreate profile: total 9",
+                CountHeader {
+                    name: b"threadcreate",
+                    total: 9,
+                },
+            ),
+            (
+                b"x.com/p.Conns profile: total 0",
+                CountHeader {
+                    name: b"x.com/p.Conns",
+                    total: 0,
+                },
+            ),
+            (
+                b"10 @ 0x48c9ea 0x493b61",
+                CountRecord {
+                    count: 10,
+                    addrs: b"0x48c9ea 0x493b61",
+                },
+            ),
+            (
+                b"8 @",
+                CountRecord {
+                    count: 8,
+                    addrs: b"",
+                },
+            ),
+            (
+                b"1 @ 0x493b61 ",
+                CountRecord {
+                    count: 1,
+                    addrs: b"0x493b61",
+                },
+            ),
             (b"# labels: {\"a\":\"b\"}", Labels(b"{\"a\":\"b\"}")),
-            (b"#\t0x6bc0f6\tmain.f+0x96\t/a.go:75", Frame(b"\t0x6bc0f6\tmain.f+0x96\t/a.go:75")),
+            (
+                b"#\t0x6bc0f6\tmain.f+0x96\t/a.go:75",
+                Frame(b"\t0x6bc0f6\tmain.f+0x96\t/a.go:75"),
+            ),
             (b"#\t0x0", Frame(b"\t0x0")),
             (b"# runtime.MemStats", Unknown),
-            (b"Unknown profile", ServerError { message: b"Unknown profile", multiline: false }),
-            (b"<html>", ServerError { message: b"<html>", multiline: true }),
-            (b"curl: (7) Failed to connect", ServerError { message: b"curl: (7) Failed to connect", multiline: false }),
+            (
+                b"Unknown profile",
+                ServerError {
+                    message: b"Unknown profile",
+                    multiline: false,
+                },
+            ),
+            (
+                b"<html>",
+                ServerError {
+                    message: b"<html>",
+                    multiline: true,
+                },
+            ),
+            (
+                b"curl: (7) Failed to connect",
+                ServerError {
+                    message: b"curl: (7) Failed to connect",
+                    multiline: false,
+                },
+            ),
             (b"{\"index\":0}", Json(b"{\"index\":0}")),
             (b"10 @0x1", Unknown),
             (b"99999999999999999999999 @ 0x1", Unknown),
@@ -239,16 +307,28 @@ mod tests {
             (b"\xff\xfe garbage", Unknown),
         ];
         for (line, expected) in cases {
-            assert_eq!(classify(line), *expected, "{:?}", String::from_utf8_lossy(line));
+            assert_eq!(
+                classify(line),
+                *expected,
+                "{:?}",
+                String::from_utf8_lossy(line)
+            );
         }
-        assert!(matches!(classify(b"Fri Nov 27 15:13:27 IST 2026"), Timestamp(_)));
+        assert!(matches!(
+            classify(b"Fri Nov 27 15:13:27 IST 2026"),
+            Timestamp(_)
+        ));
         assert!(matches!(classify(b"1795772723"), Timestamp(_)));
-        assert!(matches!(classify(b"2026-11-27T15:14:40+05:30"), Timestamp(_)));
+        assert!(matches!(
+            classify(b"2026-11-27T15:14:40+05:30"),
+            Timestamp(_)
+        ));
     }
 
     #[test]
     fn parses_frame_columns() {
-        let cases: &[(&[u8], Option<(&[u8], &[u8], &[u8], u32)>)] = &[
+        type Parts<'a> = Option<(&'a [u8], &'a [u8], &'a [u8], u32)>;
+        let cases: &[(&[u8], Parts)] = &[
             (
                 b"\t0x6b9bdb\texample.com/shop/inventory.(*Store).Reserve+0x3b\t/home/dev/shop/inventory/store.go:25",
                 Some((b"0x6b9bdb", b"example.com/shop/inventory.(*Store).Reserve", b"/home/dev/shop/inventory/store.go", 25)),
@@ -261,6 +341,7 @@ mod tests {
             (b"\t0x1\ttype:.eq.[2]interface {}+0x10\tC:/go/x.go:7", Some((b"0x1", b"type:.eq.[2]interface {}", b"C:/go/x.go", 7))),
             (b"\t0x1\tf+1\t<autogenerated>:1", Some((b"0x1", b"f+1", b"<autogenerated>", 1))),
             (b"\t0x1\tf\t/no/line", Some((b"0x1", b"f", b"/no/line", 0))),
+            (b"\t0x6b9d7b\tmain.(*Category).indexDepth", None),
             (b"\tmain.f", None),
         ];
         for (text, expected) in cases {

@@ -107,7 +107,11 @@ impl<R: Read> LineReader<R> {
         self.searched = raw_end;
         self.number += 1;
         let raw = &self.buf[start..raw_end];
-        let mut text = if terminated { &raw[..raw.len() - 1] } else { raw };
+        let mut text = if terminated {
+            &raw[..raw.len() - 1]
+        } else {
+            raw
+        };
         if let [rest @ .., b'\r'] = text {
             text = rest;
         }
@@ -197,13 +201,17 @@ mod tests {
 
     #[test]
     fn splits_lines_at_every_buffer_size() {
-        let cases: &[(&[u8], &[(&[u8], bool)])] = &[
+        type Lines<'a> = &'a [(&'a [u8], bool)];
+        let cases: &[(&[u8], Lines)] = &[
             (b"", &[]),
             (b"\n", &[(b"", true)]),
             (b"a\nb\n", &[(b"a", true), (b"b", true)]),
             (b"a\r\nb", &[(b"a", true), (b"b", false)]),
             (b"\xff\xfe\n\n", &[(b"\xff\xfe", true), (b"", true)]),
-            (b"one\r\n\r\ntwo\r", &[(b"one", true), (b"", true), (b"two", false)]),
+            (
+                b"one\r\n\r\ntwo\r",
+                &[(b"one", true), (b"", true), (b"two", false)],
+            ),
         ];
         for (input, expected) in cases {
             for capacity in [1, 2, 3, 7, 64] {
@@ -248,7 +256,11 @@ mod tests {
             }
         };
         assert_eq!(seen, 1);
-        let inner = error.get_ref().unwrap().downcast_ref::<LineTooLong>().unwrap();
+        let inner = error
+            .get_ref()
+            .unwrap()
+            .downcast_ref::<LineTooLong>()
+            .unwrap();
         assert_eq!((inner.number, inner.limit), (2, 16));
     }
 }

@@ -21,7 +21,13 @@ impl Source {
         }
         files
             .iter()
-            .map(|f| if f.as_os_str() == "-" { Source::Stdin } else { Source::File(f.clone()) })
+            .map(|f| {
+                if f.as_os_str() == "-" {
+                    Source::Stdin
+                } else {
+                    Source::File(f.clone())
+                }
+            })
             .collect()
     }
 

@@ -180,7 +180,7 @@ fn parse_epoch(line: &[u8]) -> Option<Timestamp> {
         Some(i) => (&line[..i], Some(&line[i + 1..])),
         None => (line, None),
     };
-    let wall = i64::try_from(number(secs, 9, 11)?).ok()?;
+    let wall = i64::from(number(secs, 9, 11)?);
     let nanos = match frac {
         Some(frac) => fraction(frac)?,
         None => 0,
@@ -249,8 +249,9 @@ fn number(text: &[u8], min: usize, max: usize) -> Option<u32> {
     if text.len() < min || text.len() > max || !text.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    text.iter()
-        .try_fold(0u32, |n, &b| n.checked_mul(10)?.checked_add(u32::from(b - b'0')))
+    text.iter().try_fold(0u32, |n, &b| {
+        n.checked_mul(10)?.checked_add(u32::from(b - b'0'))
+    })
 }
 
 /// 1 to 9 fraction digits as nanoseconds.
@@ -277,7 +278,9 @@ fn build(
 
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -319,17 +322,26 @@ mod tests {
             ("Fri Nov 27 15:13:27 IST 2026", "2026-11-27T15:13:27"),
             ("Wed Dec 31 13:49:53 IST 2025", "2025-12-31T13:49:53"),
             ("Thu Jan  1 00:00:00 UTC 1970", "1970-01-01T00:00:00Z"),
-            ("Thu Jan  1 05:30:00 +0530 1970", "1970-01-01T05:30:00+05:30"),
+            (
+                "Thu Jan  1 05:30:00 +0530 1970",
+                "1970-01-01T05:30:00+05:30",
+            ),
             ("Sat Feb 29 23:59:59 2020", "2020-02-29T23:59:59"),
             ("Fri Nov 27 15:13:27 GMT 2026", "2026-11-27T15:13:27Z"),
             ("2026-11-27T15:14:40+05:30", "2026-11-27T15:14:40+05:30"),
             ("2026-11-27T15:14:40Z", "2026-11-27T15:14:40Z"),
             ("2026-11-27 15:14:40-03:00", "2026-11-27T15:14:40-03:00"),
-            ("2026-11-27T15:14:40,250000000+0530", "2026-11-27T15:14:40.25+05:30"),
+            (
+                "2026-11-27T15:14:40,250000000+0530",
+                "2026-11-27T15:14:40.25+05:30",
+            ),
             ("2026-11-27T15:14:40", "2026-11-27T15:14:40"),
             ("2026-11-27T15:14+05", "2026-11-27T15:14:00+05:00"),
             ("2026-11-27", "2026-11-27T00:00:00"),
-            ("Fri, 27 Nov 2026 15:13:27 +0530", "2026-11-27T15:13:27+05:30"),
+            (
+                "Fri, 27 Nov 2026 15:13:27 +0530",
+                "2026-11-27T15:13:27+05:30",
+            ),
             ("Fri, 27 Nov 2026 15:13:27 GMT", "2026-11-27T15:13:27Z"),
             ("1795772723", "2026-11-27T09:45:23Z"),
             ("1795772723.5", "2026-11-27T09:45:23.5Z"),

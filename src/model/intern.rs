@@ -116,10 +116,14 @@ impl Interner {
     pub fn stack(&mut self, frames: &[FrameId]) -> StackId {
         let hash = self.hasher.hash_one(frames);
         let this = &*self;
-        if let Some(&id) = self.stack_table.find(hash, |&id| this.frames_of(id) == frames) {
+        if let Some(&id) = self
+            .stack_table
+            .find(hash, |&id| this.frames_of(id) == frames)
+        {
             return id;
         }
-        let id = StackId(u32::try_from(self.stack_starts.len() - 1).expect("fewer than 2^32 stacks"));
+        let id =
+            StackId(u32::try_from(self.stack_starts.len() - 1).expect("fewer than 2^32 stacks"));
         self.stack_frames.extend_from_slice(frames);
         self.stack_starts.push(self.stack_frames.len() as u32);
         let Interner {

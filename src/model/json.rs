@@ -73,7 +73,12 @@ struct RecordJson<'a> {
 
 impl Serialize for RecordJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let labels: BTreeMap<String, String> = self.parent.snapshot.labels(self.record).into_iter().collect();
+        let labels: BTreeMap<String, String> = self
+            .parent
+            .snapshot
+            .labels(self.record)
+            .into_iter()
+            .collect();
         let mut map = serializer.serialize_map(Some(4))?;
         map.serialize_entry("count", &self.record.count)?;
         map.serialize_entry("labels", &labels)?;
@@ -142,11 +147,17 @@ struct FrameIn {
 
 /// Reads one JSON line into `snap` (which must be cleared), interning its
 /// frames. Returns the snapshot's status, or why the line is not a snapshot.
-pub fn read_snapshot(text: &[u8], interner: &mut Interner, snap: &mut Snapshot) -> Result<Status, String> {
+pub fn read_snapshot(
+    text: &[u8],
+    interner: &mut Interner,
+    snap: &mut Snapshot,
+) -> Result<Status, String> {
     let input: SnapshotIn = serde_json::from_slice(text).map_err(|e| e.to_string())?;
-    let status = Status::from_name(&input.status).ok_or_else(|| format!("unknown status {:?}", input.status))?;
+    let status = Status::from_name(&input.status)
+        .ok_or_else(|| format!("unknown status {:?}", input.status))?;
     if let Some(raw) = input.time_raw {
-        snap.time = Some(Timestamp::parse(raw.as_bytes()).ok_or_else(|| format!("bad time_raw {raw:?}"))?);
+        snap.time =
+            Some(Timestamp::parse(raw.as_bytes()).ok_or_else(|| format!("bad time_raw {raw:?}"))?);
         snap.time_raw = raw;
     }
     snap.kind = input.kind.unwrap_or_default();
@@ -172,7 +183,10 @@ pub fn read_snapshot(text: &[u8], interner: &mut Interner, snap: &mut Snapshot) 
 }
 
 /// Writes labels the way Go's debug=1 text does: `{"k":"v", "k2":"v2"}`; nothing for none.
-pub fn write_labels<'a>(labels: impl IntoIterator<Item = (&'a String, &'a String)>, out: &mut Vec<u8>) {
+pub fn write_labels<'a>(
+    labels: impl IntoIterator<Item = (&'a String, &'a String)>,
+    out: &mut Vec<u8>,
+) {
     let mut any = false;
     for (key, value) in labels {
         out.extend_from_slice(if any { b", " } else { b"{" });
@@ -197,7 +211,10 @@ mod tests {
         let line = br#"{"index":7,"time":"x","time_raw":"Fri Nov 27 15:13:27 IST 2026","kind":"goroutine","total":3,"status":"partial","error":null,"records":[{"count":2,"labels":{"b":"2","a":"1\""},"truncated":true,"frames":[{"func":"main.leaf","file":"/a.go","line":3},{"func":"0x493b61","file":"","line":0}]},{"count":1,"frames":[]}]}"#;
         let status = read_snapshot(line, &mut interner, &mut snap).unwrap();
         assert_eq!(status, Status::Partial);
-        assert_eq!(snap.labels_text(&snap.records[0]), br#"{"a":"1\"", "b":"2"}"#);
+        assert_eq!(
+            snap.labels_text(&snap.records[0]),
+            br#"{"a":"1\"", "b":"2"}"#
+        );
         assert_eq!(snap.time.unwrap().to_string(), "2026-11-27T15:13:27");
         snap.status = status;
         snap.index = 7;
@@ -213,9 +230,17 @@ mod tests {
     #[test]
     fn rejects_what_is_not_a_snapshot() {
         let mut interner = Interner::new();
-        for line in [&b"{}"[..], br#"{"status":"done"}"#, b"{\"status\":", br#"{"status":"error","time_raw":"yesterday"}"#] {
+        for line in [
+            &b"{}"[..],
+            br#"{"status":"done"}"#,
+            b"{\"status\":",
+            br#"{"status":"error","time_raw":"yesterday"}"#,
+        ] {
             let mut snap = Snapshot::default();
-            assert!(read_snapshot(line, &mut interner, &mut snap).is_err(), "{line:?}");
+            assert!(
+                read_snapshot(line, &mut interner, &mut snap).is_err(),
+                "{line:?}"
+            );
         }
     }
 }

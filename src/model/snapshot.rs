@@ -11,13 +11,14 @@ use super::intern::StackId;
 use crate::input::timestamp::Timestamp;
 
 /// How a snapshot ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum Status {
     /// The whole profile was read and its counts reach its header total.
     Complete,
     /// The profile was cut off, or its counts do not reach its total.
     Partial,
     /// A timestamp with no profile after it.
+    #[default]
     Missing,
     /// The server answered something else than a profile.
     Error,
@@ -91,12 +92,6 @@ pub struct Snapshot {
     /// The original bytes, when the assembler was asked to keep them.
     pub raw: Vec<u8>,
     labels: Vec<u8>,
-}
-
-impl Default for Status {
-    fn default() -> Status {
-        Status::Missing
-    }
 }
 
 impl Snapshot {
@@ -192,7 +187,9 @@ pub fn unquote(text: &[u8]) -> Option<(String, &[u8])> {
                 let (decoded, used) = unescape(&text[i + 1..])?;
                 match decoded {
                     Escaped::Byte(b) => bytes.push(b),
-                    Escaped::Char(c) => bytes.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+                    Escaped::Char(c) => {
+                        bytes.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes())
+                    }
                 }
                 i += 1 + used;
             }
@@ -251,7 +248,9 @@ fn unescape(text: &[u8]) -> Option<(Escaped, usize)> {
         b'0'..=b'7' => {
             let digits = text.get(..3)?;
             let value = digits.iter().try_fold(0u32, |n, &d| {
-                (b'0'..=b'7').contains(&d).then(|| n * 8 + u32::from(d - b'0'))
+                (b'0'..=b'7')
+                    .contains(&d)
+                    .then(|| n * 8 + u32::from(d - b'0'))
             })?;
             Some((Escaped::Byte(u8::try_from(value).ok()?), 3))
         }
@@ -268,15 +267,23 @@ mod tests {
     use super::*;
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn labels_as_go_prints_them() {
         let cases: &[(&str, &[(&str, &str)])] = &[
-            (r#"{"handler":"order", "region":"ap"}"#, &[("handler", "order"), ("region", "ap")]),
+            (
+                r#"{"handler":"order", "region":"ap"}"#,
+                &[("handler", "order"), ("region", "ap")],
+            ),
             (r#"{}"#, &[]),
-            (r#"{"k":"a\"b\\c\n\x41\u00e9\101"}"#, &[("k", "a\"b\\c\nAéA")]),
+            (
+                r#"{"k":"a\"b\\c\n\x41\u00e9\101"}"#,
+                &[("k", "a\"b\\c\nAéA")],
+            ),
             (r#"{"k":"v", "broken"#, &[("k", "v")]),
             ("not labels", &[]),
         ];
@@ -287,7 +294,14 @@ mod tests {
 
     #[test]
     fn go_quote_round_trips() {
-        for text in ["plain", "q\"uote", "back\\slash", "nl\ntab\t", "\u{1}\u{7f}\u{85}", "é</script>"] {
+        for text in [
+            "plain",
+            "q\"uote",
+            "back\\slash",
+            "nl\ntab\t",
+            "\u{1}\u{7f}\u{85}",
+            "é</script>",
+        ] {
             let mut quoted = Vec::new();
             go_quote(text, &mut quoted);
             let (back, rest) = unquote(&quoted).unwrap();

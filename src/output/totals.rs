@@ -17,9 +17,17 @@ use crate::model::{Interner, Snapshot};
 use crate::pipeline;
 
 /// The CSV header; columns may be added after these, never before.
-pub const HEADER: [&str; 7] = ["index", "time", "elapsed_s", "kind", "total", "records", "status"];
+pub const HEADER: [&str; 7] = [
+    "index",
+    "time",
+    "elapsed_s",
+    "kind",
+    "total",
+    "records",
+    "status",
+];
 
-/// Command line of `pp-totals`.
+// Command line of `pp-totals`. (A `//` comment: bpaf would print a doc comment as a heading.)
 #[derive(Debug, Clone, Bpaf)]
 pub struct TotalsArgs {
     #[bpaf(external(input_args))]
@@ -57,9 +65,11 @@ Examples:
 pub fn run(args: TotalsArgs) -> Result<i32, Error> {
     let sources = Source::from_args(&args.input.files);
     let mut writer = TotalsWriter::new(cli::Output::stdout())?;
-    let mut options = Options::default();
-    options.detail = Detail::Counts;
-    options.strict = args.input.strict;
+    let options = Options {
+        detail: Detail::Counts,
+        strict: args.input.strict,
+        ..Options::default()
+    };
     let assembler = pipeline::run(&sources, options, &mut writer)?;
     writer.csv.flush()?;
     cli::finish(assembler.stats(), args.input.quiet)
@@ -74,9 +84,14 @@ pub struct TotalsWriter<W: Write> {
 impl<W: Write> TotalsWriter<W> {
     /// Writes the header to `out` and returns the writer.
     pub fn new(out: W) -> Result<TotalsWriter<W>, Error> {
-        let mut csv = csv::WriterBuilder::new().buffer_capacity(64 * 1024).from_writer(out);
+        let mut csv = csv::WriterBuilder::new()
+            .buffer_capacity(64 * 1024)
+            .from_writer(out);
         csv.write_record(HEADER)?;
-        Ok(TotalsWriter { csv, first_time: None })
+        Ok(TotalsWriter {
+            csv,
+            first_time: None,
+        })
     }
 
     /// Flushes and returns the underlying writer.
@@ -142,7 +157,11 @@ mod tests {
             ("1795772723", "1795772725", "2"),
             ("1795772723.75", "1795772725.5", "1.75"),
             ("1795772725", "1795772723", "-2"),
-            ("2026-11-27T15:00:00+05:30", "2026-11-27T09:31:00.000000001Z", "60.000000001"),
+            (
+                "2026-11-27T15:00:00+05:30",
+                "2026-11-27T09:31:00.000000001Z",
+                "60.000000001",
+            ),
         ];
         for (first, t, expected) in cases {
             let first = Timestamp::parse(first.as_bytes()).unwrap();
@@ -155,6 +174,10 @@ mod tests {
     fn help_parses_and_bad_flags_fail() {
         assert!(parser().run_inner(&["--help"][..]).is_err());
         let failure = parser().run_inner(&["--no-such-flag"][..]).unwrap_err();
-        assert_eq!(failure.exit_code(), 1, "bpaf reports 1; the harness maps it to 2");
+        assert_eq!(
+            failure.exit_code(),
+            1,
+            "bpaf reports 1; the harness maps it to 2"
+        );
     }
 }

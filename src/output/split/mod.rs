@@ -23,26 +23,27 @@ use crate::model::{Interner, Snapshot};
 use crate::pipeline;
 pub use select::{Selection, Selector, StatusList, Take, TimeArg};
 
-/// What `pp-split` writes.
+// What `pp-split` writes. (A `//` comment: bpaf would print a doc comment as a heading.)
 #[derive(Debug, Clone, Bpaf)]
+#[allow(missing_docs)]
 pub enum Format {
     /// Write the selected snapshots as text (their original bytes): a log that
     /// every pp binary reads back to the same snapshots.
     #[bpaf(long("text"))]
     Text,
-    /// Write each selected snapshot to its own file DIR/NNNNNN.txt (its index,
-    /// zero-padded) with its original bytes, and print each path.
     Dir {
-        /// Directory for the files; created if missing.
+        /// Write each selected snapshot to its own file DIR/NNNNNN.txt (its index,
+        /// zero-padded) with its original bytes, and print each path. DIR is
+        /// created if missing.
         #[bpaf(long("dir"), argument("DIR"))]
         dir: PathBuf,
     },
-    /// JSON lines (the default).
+    // JSON lines, the default.
     #[bpaf(skip)]
     Json,
 }
 
-/// Command line of `pp-split`.
+// Command line of `pp-split`.
 #[derive(Debug, Clone, Bpaf)]
 pub struct SplitArgs {
     #[bpaf(external(format), fallback(Format::Json))]
@@ -119,7 +120,8 @@ pub fn run(args: SplitArgs) -> Result<i32, Error> {
         take: args.take,
     };
     if let Format::Dir { dir } = &args.format {
-        fs::create_dir_all(dir).map_err(|e| Error::input(dir.display().to_string(), e.to_string()))?;
+        fs::create_dir_all(dir)
+            .map_err(|e| Error::input(dir.display().to_string(), e.to_string()))?;
     }
     let mut writer = SplitWriter {
         out: cli::Output::stdout(),
@@ -127,10 +129,11 @@ pub fn run(args: SplitArgs) -> Result<i32, Error> {
         force: args.force,
         selector: Selector::new(selection),
     };
-    let mut options = Options::default();
-    options.detail = Detail::Stacks;
-    options.keep_raw = !matches!(writer.format, Format::Json);
-    options.strict = args.input.strict;
+    let options = Options {
+        detail: Detail::Stacks,
+        keep_raw: !matches!(writer.format, Format::Json),
+        strict: args.input.strict,
+    };
     let sources = Source::from_args(&args.input.files);
     let assembler = pipeline::run(&sources, options, &mut writer)?;
     writer.finish()?;
@@ -179,7 +182,13 @@ impl<W: Write> Consumer for SplitWriter<W> {
         let mut bytes = Vec::new();
         match self.format {
             Format::Json => {
-                serde_json::to_writer(&mut bytes, &SnapshotJson { snapshot: snap, interner })?;
+                serde_json::to_writer(
+                    &mut bytes,
+                    &SnapshotJson {
+                        snapshot: snap,
+                        interner,
+                    },
+                )?;
                 bytes.push(b'\n');
             }
             Format::Text | Format::Dir { .. } => render_text(snap, interner, &mut bytes),
@@ -211,10 +220,13 @@ fn write_file(path: &Path, bytes: &[u8], force: bool) -> Result<(), Error> {
     }
     let name = path.display().to_string();
     let mut file = options.open(path).map_err(|e| match e.kind() {
-        io::ErrorKind::AlreadyExists => Error::input(&name, "file exists (use --force to overwrite)"),
+        io::ErrorKind::AlreadyExists => {
+            Error::input(&name, "file exists (use --force to overwrite)")
+        }
         _ => Error::input(&name, e.to_string()),
     })?;
-    file.write_all(bytes).map_err(|e| Error::input(&name, e.to_string()))
+    file.write_all(bytes)
+        .map_err(|e| Error::input(&name, e.to_string()))
 }
 
 /// A snapshot as text: its original bytes, or debug=1 text rebuilt from the
@@ -245,20 +257,21 @@ fn rebuild_text(snap: &Snapshot, interner: &Interner, out: &mut Vec<u8>) {
     let total = snap.total.unwrap_or_else(|| snap.counted());
     out.extend_from_slice(format!("{} profile: total {total}\n", snap.kind).as_bytes());
     for record in &snap.records {
-        out.extend_from_slice(format!("{} @\n", record.count).as_bytes());
-        let labels = snap.labels_text(record);
-        if !labels.is_empty() {
-            out.extend_from_slice(b"# labels: ");
-            out.extend_from_slice(labels);
-            out.push(b'\n');
-        }
-        for &id in interner.frames_of(record.stack) {
+        let frames = interner.frames_of(record.stack);
+        write_record_text(
+            record.count,
+            record.truncated,
+            frames.len(),
+            snap.labels_text(record),
+            out,
+        );
+        for (depth, &id) in frames.iter().enumerate() {
             let frame = interner.get(id);
             if frame.file.is_empty() && frame.func.starts_with(b"0x") {
                 out.extend_from_slice(b"#\t");
                 out.extend_from_slice(&frame.func);
             } else {
-                out.extend_from_slice(b"#\t0x0\t");
+                out.extend_from_slice(format!("#\t0x{:x}\t", FRAME_BASE + depth).as_bytes());
                 out.extend_from_slice(&frame.func);
                 out.push(b'\t');
                 out.extend_from_slice(&frame.file);
@@ -266,6 +279,33 @@ fn rebuild_text(snap: &Snapshot, interner: &Interner, out: &mut Vec<u8>) {
             }
             out.push(b'\n');
         }
+        out.push(b'\n');
+    }
+}
+
+/// Rebuilt frames get addresses from here up, so that a truncated record can
+/// be written the way the runtime writes one (see [`write_record_text`]).
+const FRAME_BASE: usize = 0x1000;
+
+/// The `COUNT @ ...` and labels lines of a rebuilt record. A record that is
+/// not truncated gets no addresses. A truncated one gets as many as the
+/// runtime's depth limit, the root-most one matching its root frame, which is
+/// how the parser recognises a stack cut at the limit.
+fn write_record_text(count: u64, truncated: bool, frames: usize, labels: &[u8], out: &mut Vec<u8>) {
+    out.extend_from_slice(format!("{count} @").as_bytes());
+    if truncated {
+        let limit = if frames <= 32 { 32 } else { 128 };
+        let shown = frames.min(limit);
+        let hidden = 1..=limit - shown;
+        let visible = (0..shown).map(|depth| FRAME_BASE + depth + 1);
+        for pc in hidden.chain(visible) {
+            out.extend_from_slice(format!(" 0x{pc:x}").as_bytes());
+        }
+    }
+    out.push(b'\n');
+    if !labels.is_empty() {
+        out.extend_from_slice(b"# labels: ");
+        out.extend_from_slice(labels);
         out.push(b'\n');
     }
 }

@@ -16,12 +16,14 @@ impl FromStr for TimeArg {
     type Err = String;
 
     fn from_str(text: &str) -> Result<TimeArg, String> {
-        Timestamp::parse(text.as_bytes()).map(TimeArg).ok_or_else(|| {
-            format!(
-                "{text:?} is not a time: use RFC 3339 (2026-11-27T15:13:27+05:30), \
+        Timestamp::parse(text.as_bytes())
+            .map(TimeArg)
+            .ok_or_else(|| {
+                format!(
+                    "{text:?} is not a time: use RFC 3339 (2026-11-27T15:13:27+05:30), \
                  `date` output or epoch seconds"
-            )
-        })
+                )
+            })
     }
 }
 
@@ -35,8 +37,9 @@ impl FromStr for StatusList {
     fn from_str(text: &str) -> Result<StatusList, String> {
         text.split(',')
             .map(|name| {
-                Status::from_name(name.trim())
-                    .ok_or_else(|| format!("{name:?} is not a status: use complete, partial, missing or error"))
+                Status::from_name(name.trim()).ok_or_else(|| {
+                    format!("{name:?} is not a status: use complete, partial, missing or error")
+                })
             })
             .collect::<Result<_, _>>()
             .map(StatusList)
@@ -105,7 +108,7 @@ impl<T> Selector<T> {
             return false;
         }
         self.passed += 1;
-        if (self.passed - 1) % s.every != 0 {
+        if !(self.passed - 1).is_multiple_of(s.every) {
             return false;
         }
         match s.take {
@@ -154,7 +157,11 @@ mod tests {
                 let mut snap = Snapshot::default();
                 snap.index = i;
                 snap.time = Timestamp::parse(format!("{}", 1_795_772_723 + i).as_bytes());
-                snap.status = if i % 3 == 2 { Status::Missing } else { Status::Complete };
+                snap.status = if i % 3 == 2 {
+                    Status::Missing
+                } else {
+                    Status::Complete
+                };
                 snap
             })
             .collect()
@@ -187,14 +194,50 @@ mod tests {
         let t = |s: u64| Timestamp::parse(format!("{}", 1_795_772_723 + s).as_bytes());
         let cases: Vec<(Selection, Vec<u64>)> = vec![
             (all(), (0..10).collect()),
-            (Selection { take: Take::First(3), ..all() }, vec![0, 1, 2]),
-            (Selection { take: Take::Last(3), ..all() }, vec![7, 8, 9]),
-            (Selection { take: Take::Last(0), ..all() }, vec![]),
-            (Selection { every: 4, ..all() }, vec![0, 4, 8]),
-            (Selection { statuses: vec![Status::Missing], ..all() }, vec![2, 5, 8]),
-            (Selection { since: t(3), until: t(5), ..all() }, vec![3, 4, 5]),
             (
-                Selection { statuses: vec![Status::Complete], every: 2, take: Take::Last(2), ..all() },
+                Selection {
+                    take: Take::First(3),
+                    ..all()
+                },
+                vec![0, 1, 2],
+            ),
+            (
+                Selection {
+                    take: Take::Last(3),
+                    ..all()
+                },
+                vec![7, 8, 9],
+            ),
+            (
+                Selection {
+                    take: Take::Last(0),
+                    ..all()
+                },
+                vec![],
+            ),
+            (Selection { every: 4, ..all() }, vec![0, 4, 8]),
+            (
+                Selection {
+                    statuses: vec![Status::Missing],
+                    ..all()
+                },
+                vec![2, 5, 8],
+            ),
+            (
+                Selection {
+                    since: t(3),
+                    until: t(5),
+                    ..all()
+                },
+                vec![3, 4, 5],
+            ),
+            (
+                Selection {
+                    statuses: vec![Status::Complete],
+                    every: 2,
+                    take: Take::Last(2),
+                    ..all()
+                },
                 vec![6, 9],
             ),
         ];
@@ -205,7 +248,10 @@ mod tests {
 
     #[test]
     fn first_stops_wanting() {
-        let mut selector: Selector<u64> = Selector::new(Selection { take: Take::First(1), ..all() });
+        let mut selector: Selector<u64> = Selector::new(Selection {
+            take: Take::First(1),
+            ..all()
+        });
         assert!(selector.wants_more());
         assert!(selector.wants(&snaps(1)[0]));
         assert!(!selector.wants_more());
@@ -213,7 +259,10 @@ mod tests {
 
     #[test]
     fn arguments_parse() {
-        assert_eq!(StatusList::from_str("complete, error").unwrap().0, vec![Status::Complete, Status::Error]);
+        assert_eq!(
+            StatusList::from_str("complete, error").unwrap().0,
+            vec![Status::Complete, Status::Error]
+        );
         assert!(StatusList::from_str("done").is_err());
         assert!(TimeArg::from_str("2026-11-27T15:13:27Z").is_ok());
         assert!(TimeArg::from_str("yesterday").is_err());

@@ -1,0 +1,104 @@
+//! Unix manners shared by every binary: --help, --version, usage errors exit 2,
+//! a closed stdout ends the program quietly.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+
+use common::{bin, run, stderr, stdout};
+
+const BINS: &[&str] = &["pp-split", "pp-totals"];
+
+#[test]
+fn help_lists_every_flag_of_the_man_page() {
+    for name in BINS {
+        let output = run(name, &["--help"], None);
+        assert_eq!(output.status.code(), Some(0), "{name}");
+        let help = stdout(&output);
+        assert!(help.contains(&format!("Usage: {name} ")), "{name}: {help}");
+        assert!(
+            help.contains("Exit status:") && help.contains("Examples:"),
+            "{name}"
+        );
+        let page = std::fs::read_to_string(format!("{}/man/{name}.1", env!("CARGO_MANIFEST_DIR")))
+            .unwrap();
+        for flag in page.split("\\fB\\-\\-").skip(1) {
+            let flag = flag.split("\\fP").next().unwrap().replace("\\-", "-");
+            assert!(
+                help.contains(&format!("--{flag}")),
+                "{name}: --{flag} missing from --help"
+            );
+        }
+    }
+}
+
+#[test]
+fn version_prints_the_crate_version() {
+    for name in BINS {
+        let output = run(name, &["--version"], None);
+        assert_eq!(output.status.code(), Some(0));
+        assert!(
+            stdout(&output).contains(env!("CARGO_PKG_VERSION")),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn usage_errors_exit_2_with_a_hint() {
+    let cases: &[(&str, &[&str])] = &[
+        ("pp-totals", &["--no-such-flag"]),
+        ("pp-split", &["--first", "1", "--last", "1"]),
+        ("pp-split", &["--every", "0"]),
+        ("pp-split", &["--status", "done"]),
+        ("pp-split", &["--since", "yesterday"]),
+        ("pp-split", &["--text", "--dir", "d"]),
+    ];
+    for (name, args) in cases {
+        let output = run(name, args, Some(Vec::new()));
+        assert_eq!(output.status.code(), Some(2), "{name} {args:?}");
+        let text = stderr(&output);
+        assert!(text.starts_with(&format!("{name}: ")), "{text}");
+        assert!(
+            text.ends_with(&format!("Try '{name} --help' for more information.\n")),
+            "{text}"
+        );
+        assert!(output.stdout.is_empty());
+    }
+}
+
+/// `pp-split prof.log | head -1`: the reader goes away early. The input has
+/// 20000 snapshots so that every binary has far more to write than a pipe holds.
+#[test]
+fn closed_stdout_is_a_quiet_success() {
+    let input = "goroutine profile: total 1\n1 @ 0x493b61\n\n".repeat(20_000);
+    for name in BINS {
+        let mut child = Command::new(bin(name))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let input = input.clone();
+        let feeder = std::thread::spawn(move || {
+            let _ = stdin.write_all(input.as_bytes());
+        });
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 16];
+        stdout.read_exact(&mut first).unwrap();
+        drop(stdout);
+        let mut errors = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut errors)
+            .unwrap();
+        let status = child.wait().unwrap();
+        feeder.join().unwrap();
+        assert_eq!(status.code(), Some(0), "{name}");
+        assert_eq!(errors, "", "{name}");
+    }
+}

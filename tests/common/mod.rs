@@ -1,0 +1,118 @@
+//! Helpers shared by the integration tests: run the real binaries, find
+//! fixtures, compare against golden files.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::{env, fs, thread};
+
+/// Path of a file under `tests/fixtures/`.
+pub fn fixture(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(path)
+}
+
+/// The bytes of a fixture.
+pub fn fixture_bytes(path: &str) -> Vec<u8> {
+    fs::read(fixture(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Path of a built binary (`pp-totals`).
+pub fn bin(name: &str) -> PathBuf {
+    match name {
+        "pp-totals" => PathBuf::from(env!("CARGO_BIN_EXE_pp-totals")),
+        "pp-split" => PathBuf::from(env!("CARGO_BIN_EXE_pp-split")),
+        other => panic!("no binary {other}"),
+    }
+}
+
+/// Runs `name args...`, feeding `stdin` from a thread (so large inputs and
+/// outputs cannot deadlock); returns its output.
+pub fn run(name: &str, args: &[&str], stdin: Option<Vec<u8>>) -> Output {
+    let mut child = Command::new(bin(name))
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let feeder = stdin.map(|bytes| {
+        let mut pipe = child.stdin.take().unwrap();
+        thread::spawn(move || {
+            // The program may stop reading early (--first): a broken pipe here is fine.
+            let _ = pipe.write_all(&bytes);
+        })
+    });
+    let output = child.wait_with_output().expect("wait");
+    if let Some(feeder) = feeder {
+        feeder.join().unwrap();
+    }
+    output
+}
+
+/// Runs with a file argument and with the same file on stdin; asserts both
+/// give the same stdout and exit status, and returns the file run's output.
+pub fn run_both(name: &str, args: &[&str], file: &str) -> Output {
+    let path = fixture(file);
+    let mut with_file = args.to_vec();
+    let path_text = path.to_str().unwrap();
+    with_file.push(path_text);
+    let by_file = run(name, &with_file, None);
+    let by_stdin = run(name, args, Some(fixture_bytes(file)));
+    assert_eq!(
+        String::from_utf8_lossy(&by_file.stdout),
+        String::from_utf8_lossy(&by_stdin.stdout),
+        "{name} {args:?}: file and stdin differ for {file}"
+    );
+    assert_eq!(by_file.status.code(), by_stdin.status.code());
+    by_file
+}
+
+/// Compares `actual` with `tests/expected/<path>`; with `BLESS=1` in the
+/// environment, rewrites the file instead (review it before committing).
+pub fn golden(path: &str, actual: &[u8]) {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/expected")
+        .join(path);
+    if env::var_os("BLESS").is_some() {
+        fs::create_dir_all(file.parent().unwrap()).unwrap();
+        fs::write(&file, actual).unwrap();
+        return;
+    }
+    let expected = fs::read(&file).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing: run with BLESS=1 and review it",
+            file.display()
+        )
+    });
+    if expected != actual {
+        let (e, a) = (
+            String::from_utf8_lossy(&expected),
+            String::from_utf8_lossy(actual),
+        );
+        let first = e.lines().zip(a.lines()).position(|(x, y)| x != y);
+        panic!(
+            "{} differs (first differing line {:?}):\n--- expected\n{}\n--- actual\n{}",
+            file.display(),
+            first.map(|n| n + 1),
+            first.map_or("", |n| e.lines().nth(n).unwrap()),
+            first.map_or("", |n| a.lines().nth(n).unwrap()),
+        );
+    }
+}
+
+/// stdout as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("utf-8 stdout")
+}
+
+/// stderr as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}

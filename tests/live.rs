@@ -1,0 +1,101 @@
+//! Live output: a row appears as soon as its snapshot is complete, while the
+//! writer (a gathering loop) keeps the pipe open.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use common::{bin, fixture_bytes};
+
+/// The first `n` snapshots of the main fixture log, each as (date line + profile) bytes.
+fn snapshots(n: usize) -> Vec<Vec<u8>> {
+    let log = String::from_utf8(fixture_bytes("go1.27/shop/prof.log")).unwrap();
+    let mut parts: Vec<Vec<u8>> = Vec::new();
+    for line in log.split_inclusive('\n') {
+        if line.starts_with("Fri Nov 27") {
+            parts.push(Vec::new());
+        }
+        parts.last_mut().unwrap().extend_from_slice(line.as_bytes());
+    }
+    parts.truncate(n);
+    parts
+}
+
+#[test]
+fn pp_totals_writes_each_row_before_the_next_snapshot_starts() {
+    let mut child = Command::new(bin("pp-totals"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let next_row = || {
+        rx.recv_timeout(Duration::from_secs(10))
+            .expect("a row while stdin is open")
+    };
+
+    assert_eq!(next_row(), "index,time,elapsed_s,kind,total,records,status");
+    for (i, snapshot) in snapshots(3).iter().enumerate() {
+        stdin.write_all(snapshot).unwrap();
+        stdin.flush().unwrap();
+        let row = next_row();
+        assert!(row.starts_with(&format!("{i},2026-11-27T15:13:")), "{row}");
+        assert!(row.ends_with(",complete"), "{row}");
+    }
+    // A date line alone is not complete until the next one (or the end) comes.
+    stdin.write_all(b"Fri Nov 27 15:14:59 IST 2026\n").unwrap();
+    stdin.flush().unwrap();
+    assert!(
+        rx.recv_timeout(Duration::from_millis(300)).is_err(),
+        "no row for a bare date line yet"
+    );
+    drop(stdin);
+    assert_eq!(next_row(), "3,2026-11-27T15:14:59,92,,,0,missing");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn pp_split_writes_each_json_line_live_too() {
+    let mut child = Command::new(bin("pp-split"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut line = String::new();
+        while lines.read_line(&mut line).unwrap() > 0 {
+            if tx.send(std::mem::take(&mut line)).is_err() {
+                break;
+            }
+        }
+    });
+    for (i, snapshot) in snapshots(2).iter().enumerate() {
+        stdin.write_all(snapshot).unwrap();
+        stdin.flush().unwrap();
+        let line = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("a JSON line while stdin is open");
+        assert!(line.starts_with(&format!("{{\"index\":{i},")), "{line}");
+    }
+    drop(stdin);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}

@@ -1,0 +1,301 @@
+//! pp-split: the JSON schema on real logs, text that round-trips, one file
+//! per snapshot, and the selection flags.
+
+mod common;
+
+use std::fs;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{bin, fixture, fixture_bytes, golden, run, run_both, stderr, stdout};
+use serde_json::Value;
+
+const LOGS: &[&str] = &[
+    "go1.27/shop/prof.log",
+    "go1.27/shop/prof-iso.log",
+    "go1.27/shop/prof-epoch.log",
+    "go1.27/shop/prof-restart.log",
+    "go1.27/shop/prof-truncated.log",
+    "go1.27/shop/prof-error-body.log",
+    "go1.19/shop/prof.log",
+    "go1.19/batch/prof.log",
+];
+
+fn json_lines(output: &std::process::Output) -> Vec<Value> {
+    stdout(output)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+fn indexes(output: &std::process::Output) -> Vec<u64> {
+    json_lines(output)
+        .iter()
+        .map(|v| v["index"].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn json_schema_on_the_main_log() {
+    let output = run_both("pp-split", &[], "go1.27/shop/prof.log");
+    let snapshots = json_lines(&output);
+    assert_eq!(snapshots.len(), 50);
+    let first = &snapshots[0];
+    assert_eq!(first["index"], 0);
+    assert_eq!(first["time"], "2026-11-27T15:13:27");
+    assert_eq!(first["time_raw"], "Fri Nov 27 15:13:27 IST 2026");
+    assert_eq!(
+        (first["kind"].as_str(), first["total"].as_u64()),
+        (Some("goroutine"), Some(55))
+    );
+    assert_eq!(
+        (first["status"].as_str(), &first["error"]),
+        (Some("complete"), &Value::Null)
+    );
+    let records = first["records"].as_array().unwrap();
+    assert_eq!(records.len(), 23);
+    assert_eq!(
+        records
+            .iter()
+            .map(|r| r["count"].as_u64().unwrap())
+            .sum::<u64>(),
+        55
+    );
+    let quote = &records[0];
+    assert_eq!(quote["count"], 10);
+    assert_eq!(
+        quote["labels"],
+        serde_json::json!({"handler": "order", "region": "ap"})
+    );
+    assert_eq!(
+        quote["frames"],
+        serde_json::json!([{"func": "main.(*Server).quote", "file": "/home/dev/shop/server.go", "line": 75}])
+    );
+    // Leaf first: the mutex waiter's leaf is the runtime semaphore.
+    let mutex = &records[3]["frames"];
+    assert_eq!(mutex[0]["func"], "internal/sync.runtime_SemacquireMutex");
+    assert_eq!(mutex[5]["func"], "main.reserver");
+    // The 150-deep recursion is cut at 128 PCs.
+    let deep: Vec<&Value> = records.iter().filter(|r| r["truncated"] == true).collect();
+    assert_eq!(deep.len(), 1);
+    assert_eq!(
+        deep[0]["frames"][0]["func"],
+        "main.(*Category).indexDepthFirst"
+    );
+    // A goroutine not started yet has no frame lines: it folds from its address.
+    assert!(snapshots.iter().any(|s| {
+        s["records"].as_array().unwrap().iter().any(|r| {
+            r["frames"] == serde_json::json!([{"func": "0x493b61", "file": "", "line": 0}])
+        })
+    }));
+}
+
+#[test]
+fn odd_snapshots_say_what_they_are() {
+    let error = json_lines(&run(
+        "pp-split",
+        &[fixture("go1.27/shop/prof-error-body.log").to_str().unwrap()],
+        None,
+    ));
+    assert_eq!(error[0]["status"], "error");
+    assert_eq!(
+        error[0]["error"],
+        "seconds and debug params are incompatible"
+    );
+    assert_eq!(
+        (&error[0]["kind"], &error[0]["total"]),
+        (&Value::Null, &Value::Null)
+    );
+    let restart = json_lines(&run(
+        "pp-split",
+        &[fixture("go1.27/shop/prof-restart.log").to_str().unwrap()],
+        None,
+    ));
+    let missing: Vec<u64> = restart
+        .iter()
+        .filter(|s| s["status"] == "missing")
+        .map(|s| s["index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(missing, [15, 16, 17, 18]);
+    let cut = json_lines(&run(
+        "pp-split",
+        &[fixture("go1.27/shop/prof-truncated.log").to_str().unwrap()],
+        None,
+    ));
+    let last = cut.last().unwrap();
+    assert_eq!(
+        (last["index"].as_u64(), last["status"].as_str()),
+        (Some(32), Some("partial"))
+    );
+    let counted: u64 = last["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!((counted, last["total"].as_u64()), (364, Some(378)));
+}
+
+/// Small real profiles, whole, as golden JSON (reviewed by hand).
+#[test]
+fn golden_json_for_threadcreate_profiles() {
+    for (file, name) in [
+        (
+            "go1.27/shop/snapshots/threadcreate-debug1.txt",
+            "go1.27-threadcreate.jsonl",
+        ),
+        (
+            "go1.19/shop/snapshots/threadcreate-debug1.txt",
+            "go1.19-threadcreate.jsonl",
+        ),
+    ] {
+        let output = run_both("pp-split", &["-q"], file);
+        golden(&format!("pp-split/{name}"), &output.stdout);
+    }
+}
+
+#[test]
+fn text_is_the_input_bytes_and_reads_back_the_same() {
+    for log in LOGS {
+        let input = fixture_bytes(log);
+        let text = run_both("pp-split", &["--text", "-q"], log);
+        let mut expected = input.clone();
+        if expected.last() != Some(&b'\n') {
+            expected.push(b'\n');
+        }
+        assert!(text.stdout == expected, "{log}: --text is not the input");
+        let json = run("pp-split", &["-q"], Some(input));
+        let again = run("pp-split", &["-q"], Some(text.stdout));
+        assert_eq!(stdout(&again), stdout(&json), "{log}");
+    }
+}
+
+#[test]
+fn text_rebuilt_from_json_reads_back_the_same() {
+    for log in LOGS {
+        let json = run("pp-split", &["-q", fixture(log).to_str().unwrap()], None);
+        let text = run("pp-split", &["--text", "-q"], Some(json.stdout.clone()));
+        let again = run("pp-split", &["-q"], Some(text.stdout));
+        let (a, b) = (json_lines(&json), json_lines(&again));
+        assert_eq!(a.len(), b.len(), "{log}");
+        for (x, y) in a.iter().zip(&b) {
+            // A cut-off snapshot's rebuilt text is whole again: only its status says it was cut.
+            if x["status"] == "partial" && x["total"] != Value::Null {
+                assert_eq!(x["records"], y["records"], "{log}");
+                continue;
+            }
+            assert_eq!(x, y, "{log}");
+        }
+    }
+}
+
+#[test]
+fn dir_writes_one_file_per_snapshot_and_never_overwrites() {
+    let dir = std::env::temp_dir().join(format!("pp-split-test-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let dir_arg = dir.join("out");
+    let log = fixture("go1.27/shop/prof-restart.log");
+    let args = [
+        "-q",
+        "--dir",
+        dir_arg.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ];
+    let output = run("pp-split", &args, None);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let paths: Vec<String> = stdout(&output).lines().map(String::from).collect();
+    assert_eq!(paths.len(), 45);
+    assert_eq!(paths[0], dir_arg.join("000000.txt").to_str().unwrap());
+    let joined: Vec<u8> = paths.iter().flat_map(|p| fs::read(p).unwrap()).collect();
+    assert!(
+        joined == fixture_bytes("go1.27/shop/prof-restart.log"),
+        "files are the input, split"
+    );
+    assert_eq!(
+        fs::read_to_string(&paths[15]).unwrap(),
+        "Fri Nov 27 15:16:22 IST 2026\n"
+    );
+
+    let again = run("pp-split", &args, None);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("000000.txt: file exists (use --force to overwrite)"),
+        "{}",
+        stderr(&again)
+    );
+    let forced = run(
+        "pp-split",
+        &["--force", args[0], args[1], args[2], args[3]],
+        None,
+    );
+    assert_eq!(forced.status.code(), Some(0));
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn selection_flags() {
+    let log = fixture("go1.27/shop/prof.log");
+    let log = log.to_str().unwrap();
+    let cases: &[(&[&str], Vec<u64>)] = &[
+        (&["--first", "2"], vec![0, 1]),
+        (&["--last", "2"], vec![48, 49]),
+        (&["--every", "10"], vec![0, 10, 20, 30, 40]),
+        (&["--every", "10", "--last", "2"], vec![30, 40]),
+        (
+            &[
+                "--since",
+                "Fri Nov 27 15:14:10 IST 2026",
+                "--until",
+                "2026-11-27T15:14:12",
+            ],
+            vec![42, 43, 44],
+        ),
+        (&["--status", "partial,missing,error"], vec![]),
+    ];
+    for (flags, expected) in cases {
+        let mut args = flags.to_vec();
+        args.extend(["-q", log]);
+        assert_eq!(
+            indexes(&run("pp-split", &args, None)),
+            *expected,
+            "{flags:?}"
+        );
+    }
+    let restart = fixture("go1.27/shop/prof-restart.log");
+    let missing = run(
+        "pp-split",
+        &["-q", "--status", "missing", restart.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(indexes(&missing), [15, 16, 17, 18]);
+}
+
+/// `--first 1` on a live pipe exits once it has its snapshot, without waiting
+/// for the writer to close the pipe.
+#[test]
+fn first_stops_reading() {
+    let mut child = Command::new(bin("pp-split"))
+        .args(["--first", "1", "-q"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let log = fixture_bytes("go1.27/shop/prof.log");
+    stdin.write_all(&log[..40_000]).unwrap();
+    stdin.flush().unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "pp-split --first 1 kept reading"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(indexes(&output), [0]);
+}

@@ -1,0 +1,211 @@
+//! pp-totals on every real gathering log: golden CSV, the fixtures' own
+//! index as an independent oracle, exit statuses and the stderr summary.
+
+mod common;
+
+use common::{fixture, fixture_bytes, golden, run, run_both, stderr, stdout};
+
+/// Every gathering log, with the summary pp-totals must print for it.
+const LOGS: &[(&str, &str)] = &[
+    ("go1.27/shop/prof.log", "50 snapshots: 50 complete"),
+    ("go1.27/shop/prof-iso.log", "40 snapshots: 40 complete"),
+    ("go1.27/shop/prof-epoch.log", "40 snapshots: 40 complete"),
+    (
+        "go1.27/shop/prof-restart.log",
+        "45 snapshots: 41 complete, 4 missing",
+    ),
+    (
+        "go1.27/shop/prof-truncated.log",
+        "33 snapshots: 32 complete, 1 partial",
+    ),
+    ("go1.27/shop/prof-error-body.log", "8 snapshots: 8 error"),
+    ("go1.19/shop/prof.log", "50 snapshots: 50 complete"),
+    ("go1.19/batch/prof.log", "40 snapshots: 40 complete"),
+];
+
+fn golden_name(log: &str) -> String {
+    format!(
+        "pp-totals/{}.csv",
+        log.trim_end_matches(".log").replace('/', "-")
+    )
+}
+
+#[test]
+fn golden_csv_for_every_gathering_log() {
+    for (log, summary) in LOGS {
+        let output = run_both("pp-totals", &[], log);
+        golden(&golden_name(log), &output.stdout);
+        assert_eq!(
+            stderr(&output).lines().next(),
+            Some(format!("pp-totals: {summary}").as_str()),
+            "{log}"
+        );
+    }
+}
+
+/// The fixtures' index (made by an independent script) says, per date line:
+/// header total, number of records, and whether the body was complete, empty
+/// (nothing after the date) or something other than a profile.
+#[test]
+fn rows_agree_with_the_fixture_index() {
+    for (log, _) in LOGS {
+        let output = run("pp-totals", &["-q", fixture(log).to_str().unwrap()], None);
+        let ours = stdout(&output);
+        let ours: Vec<Vec<&str>> = ours
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect())
+            .collect();
+        let index_name = format!(
+            "oracles/index/{}.csv",
+            log.trim_end_matches(".log").replace('/', "-")
+        );
+        let oracle = String::from_utf8(fixture_bytes(&index_name)).unwrap();
+        let oracle: Vec<Vec<&str>> = oracle
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect())
+            .collect();
+        assert_eq!(ours.len(), oracle.len(), "{log}: one row per date line");
+        for (row, o) in ours.iter().zip(&oracle) {
+            // oracle: n,date,body_bytes,kind,header_total,records,sum_counts,goroutines,complete
+            let expected_status = match (o[3], o[8]) {
+                ("empty", _) => "missing",
+                ("other", _) => "error",
+                (_, "1") => "complete",
+                _ => "partial",
+            };
+            let n: u64 = o[0].parse().unwrap();
+            assert_eq!(row[0], (n - 1).to_string(), "{log} index");
+            assert_eq!(row[6], expected_status, "{log} row {n} status");
+            assert_eq!(row[4], o[4], "{log} row {n} total");
+            if expected_status == "complete" || expected_status == "partial" {
+                assert_eq!(row[5], o[5], "{log} row {n} records");
+                assert_eq!(row[3], "goroutine", "{log} row {n} kind");
+            }
+        }
+    }
+}
+
+#[test]
+fn time_columns_follow_the_timestamp_format() {
+    let cases = [
+        (
+            "go1.27/shop/prof.log",
+            "0,2026-11-27T15:13:27,0,goroutine,55,23,complete",
+        ),
+        (
+            "go1.27/shop/prof-iso.log",
+            "0,2026-11-27T15:14:40+05:30,0,goroutine,56,25,complete",
+        ),
+        (
+            "go1.27/shop/prof-epoch.log",
+            "0,2026-11-27T09:45:23Z,0,goroutine,56,24,complete",
+        ),
+    ];
+    for (log, first_row) in cases {
+        let output = run("pp-totals", &["-q", fixture(log).to_str().unwrap()], None);
+        let text = stdout(&output);
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next(),
+            Some("index,time,elapsed_s,kind,total,records,status")
+        );
+        assert_eq!(lines.next(), Some(first_row), "{log}");
+    }
+    // A skipped second shows in elapsed_s: the loop's period is 1 s plus curl time.
+    let text = stdout(&run(
+        "pp-totals",
+        &["-q", fixture("go1.27/shop/prof.log").to_str().unwrap()],
+        None,
+    ));
+    let elapsed: Vec<u64> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().parse().unwrap())
+        .collect();
+    assert!(elapsed.windows(2).all(|w| w[1] > w[0]));
+    assert!(
+        elapsed.windows(2).any(|w| w[1] - w[0] == 2),
+        "a second is skipped somewhere"
+    );
+}
+
+#[test]
+fn no_profile_is_exit_1_after_the_rows() {
+    let output = run(
+        "pp-totals",
+        &[fixture("go1.27/shop/prof-error-body.log").to_str().unwrap()],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output).lines().count(), 9);
+    assert!(
+        stderr(&output).ends_with("pp-totals: no profile found in the input\n"),
+        "{}",
+        stderr(&output)
+    );
+
+    let empty = run("pp-totals", &[], Some(Vec::new()));
+    assert_eq!(empty.status.code(), Some(1));
+    assert_eq!(
+        stdout(&empty),
+        "index,time,elapsed_s,kind,total,records,status\n"
+    );
+}
+
+#[test]
+fn unreadable_file_is_exit_1_with_its_name() {
+    let output = run("pp-totals", &["no/such/prof.log"], None);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "pp-totals: no/such/prof.log: No such file or directory\n"
+    );
+}
+
+#[test]
+fn files_and_stdin_are_read_in_order() {
+    let iso = fixture("go1.27/shop/prof-iso.log");
+    let epoch = fixture_bytes("go1.27/shop/prof-epoch.log");
+    let output = run("pp-totals", &[iso.to_str().unwrap(), "-"], Some(epoch));
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), 1 + 80);
+    assert!(
+        text.lines()
+            .nth(41)
+            .unwrap()
+            .starts_with("40,2026-11-27T09:45:23Z,")
+    );
+    assert_eq!(stderr(&output), "pp-totals: 80 snapshots: 80 complete\n");
+}
+
+#[test]
+fn strict_stops_at_the_first_unknown_line() {
+    let mut log = fixture_bytes("go1.27/shop/prof-iso.log");
+    log.extend_from_slice(b"hello\n");
+    let lenient = run("pp-totals", &[], Some(log.clone()));
+    assert_eq!(lenient.status.code(), Some(0));
+    assert_eq!(
+        stderr(&lenient),
+        "pp-totals: 40 snapshots: 40 complete; 1 unknown line skipped (<stdin>:10641)\n"
+    );
+    let strict = run("pp-totals", &["--strict"], Some(log));
+    assert_eq!(strict.status.code(), Some(1));
+    assert_eq!(
+        stderr(&strict),
+        "pp-totals: <stdin>:10641: unexpected line \"hello\"\n"
+    );
+}
+
+#[test]
+fn reads_what_pp_split_writes() {
+    for (log, _) in LOGS {
+        let direct = run("pp-totals", &["-q", fixture(log).to_str().unwrap()], None);
+        let json = run("pp-split", &["-q", fixture(log).to_str().unwrap()], None);
+        let via_json = run("pp-totals", &["-q"], Some(json.stdout));
+        assert_eq!(stdout(&via_json), stdout(&direct), "{log}");
+        assert_eq!(via_json.status.code(), direct.status.code(), "{log}");
+    }
+}
