@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use common::{bin, run, stderr, stdout};
 
-const BINS: &[&str] = &["pp-split", "pp-totals"];
+const BINS: &[&str] = &["pp-fold", "pp-split", "pp-totals"];
 
 #[test]
 fn help_lists_every_flag_of_the_man_page() {
@@ -69,10 +69,13 @@ fn usage_errors_exit_2_with_a_hint() {
 }
 
 /// `pp-split prof.log | head -1`: the reader goes away early. The input has
-/// 20000 snapshots so that every binary has far more to write than a pipe holds.
+/// 20000 snapshots, each with its own stack, so that every binary has far more
+/// to write than a pipe holds.
 #[test]
 fn closed_stdout_is_a_quiet_success() {
-    let input = "goroutine profile: total 1\n1 @ 0x493b61\n\n".repeat(20_000);
+    let input: String = (0..20_000)
+        .map(|i| format!("goroutine profile: total 1\n1 @ 0x2\n#\t0x1\tmain.f{i}+0x1\t/a.go:1\n\n"))
+        .collect();
     for name in BINS {
         let mut child = Command::new(bin(name))
             .stdin(Stdio::piped())

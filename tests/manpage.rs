@@ -5,20 +5,24 @@ use std::path::Path;
 use std::{env, fs};
 
 use bpaf::doc::Section;
-use parseprof::output::{split, totals};
+use parseprof::output::{fold, split, totals};
+
+fn page<T>(name: &str, parser: bpaf::OptionParser<T>) -> String {
+    let vendor = Some(concat!("parseprof ", env!("CARGO_PKG_VERSION")));
+    parser.render_manpage(
+        name,
+        Section::General,
+        None,
+        vendor,
+        Some("parseprof manual"),
+    )
+}
 
 fn pages() -> Vec<(&'static str, String)> {
-    let vendor = Some(concat!("parseprof ", env!("CARGO_PKG_VERSION")));
-    let title = Some("parseprof manual");
     vec![
-        (
-            "pp-split",
-            split::parser().render_manpage("pp-split", Section::General, None, vendor, title),
-        ),
-        (
-            "pp-totals",
-            totals::parser().render_manpage("pp-totals", Section::General, None, vendor, title),
-        ),
+        ("pp-fold", page("pp-fold", fold::parser())),
+        ("pp-split", page("pp-split", split::parser())),
+        ("pp-totals", page("pp-totals", totals::parser())),
     ]
 }
 

@@ -23,6 +23,7 @@ pub fn fixture_bytes(path: &str) -> Vec<u8> {
 pub fn bin(name: &str) -> PathBuf {
     match name {
         "pp-totals" => PathBuf::from(env!("CARGO_BIN_EXE_pp-totals")),
+        "pp-fold" => PathBuf::from(env!("CARGO_BIN_EXE_pp-fold")),
         "pp-split" => PathBuf::from(env!("CARGO_BIN_EXE_pp-split")),
         other => panic!("no binary {other}"),
     }
