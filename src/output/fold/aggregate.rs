@@ -99,6 +99,20 @@ struct Acc {
     last_seen: u64,
 }
 
+/// One aggregated stack with its frames, from [`Folder::stacks`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoldedStack {
+    /// Pseudo-frames above the stack's root, outermost first, as pp-fold writes
+    /// them: the snapshot, the labels (`key=value`), `[truncated]`.
+    pub roots: Vec<String>,
+    /// The stack; its frames are `interner.frames_of(stack)[trimmed..]`, leaf first.
+    pub stack: StackId,
+    /// Leaf frames left out by `--trim-runtime`.
+    pub trimmed: usize,
+    /// The aggregated count.
+    pub value: u64,
+}
+
 /// Folded lines: the text before the count, and the count.
 pub type Folded = BTreeMap<String, u64>;
 
@@ -111,6 +125,8 @@ pub struct Folder {
     /// Stack id → folded stack id + 1; 0 = not folded yet.
     stack_keys: Vec<u32>,
     stack_texts: Vec<String>,
+    /// For each folded stack: one stack id that folds to it, and how many leaf frames were trimmed.
+    stack_reps: Vec<(StackId, usize)>,
     stack_ids: HashMap<String, u32>,
     /// Label text → id; id 0 is "no labels". `label_texts[id]` is its folded form.
     label_ids: HashMap<Vec<u8>, u32>,
@@ -132,6 +148,7 @@ impl Folder {
             options,
             stack_keys: Vec::new(),
             stack_texts: Vec::new(),
+            stack_reps: Vec::new(),
             stack_ids: HashMap::new(),
             label_ids: HashMap::new(),
             label_texts: vec![String::new()],
@@ -154,18 +171,57 @@ impl Folder {
     pub fn folded(&self) -> Folded {
         let mut lines = Folded::new();
         for (key, acc) in &self.totals {
-            let value = match self.options.aggregate {
-                Aggregate::Sum => acc.sum,
-                Aggregate::Max => acc.max,
-                Aggregate::Last if acc.last_seen == self.folded => acc.last,
-                Aggregate::Last => 0,
-                Aggregate::Mean => (acc.sum + self.folded / 2) / self.folded.max(1),
-            };
+            let value = self.aggregated(acc);
             if value > 0 {
                 *lines.entry(self.render(key)).or_default() += value;
             }
         }
         lines
+    }
+
+    /// The same aggregation as [`folded`](Self::folded), with frames instead
+    /// of text: for consumers that show files and lines (pp-html). Stacks
+    /// whose text is equal are not merged here; the order is unspecified.
+    pub fn stacks(&self) -> Vec<FoldedStack> {
+        let mut stacks = Vec::new();
+        for (key, acc) in &self.totals {
+            let value = self.aggregated(acc);
+            if value == 0 {
+                continue;
+            }
+            let mut roots = Vec::new();
+            if key.snapshot != u32::MAX {
+                roots.push(self.snapshot_roots[key.snapshot as usize].clone());
+            }
+            if key.labels != 0 {
+                roots.extend(
+                    self.label_texts[key.labels as usize]
+                        .split(';')
+                        .map(String::from),
+                );
+            }
+            if key.truncated {
+                roots.push(TRUNCATED.to_string());
+            }
+            let (stack, trimmed) = self.stack_reps[key.stack as usize];
+            stacks.push(FoldedStack {
+                roots,
+                stack,
+                trimmed,
+                value,
+            });
+        }
+        stacks
+    }
+
+    fn aggregated(&self, acc: &Acc) -> u64 {
+        match self.options.aggregate {
+            Aggregate::Sum => acc.sum,
+            Aggregate::Max => acc.max,
+            Aggregate::Last if acc.last_seen == self.folded => acc.last,
+            Aggregate::Last => 0,
+            Aggregate::Mean => (acc.sum + self.folded / 2) / self.folded.max(1),
+        }
     }
 
     /// The first and the last snapshot's lines, for `--diff`: complete
@@ -237,6 +293,7 @@ impl Folder {
             let id = *self.stack_ids.entry(text.clone()).or_insert(next);
             if id == next {
                 self.stack_texts.push(text);
+                self.stack_reps.push((stack, skip));
             }
             self.stack_keys[slot] = id + 1;
         }

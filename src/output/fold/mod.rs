@@ -13,12 +13,12 @@ use std::path::PathBuf;
 
 use bpaf::{Bpaf, OptionParser, Parser};
 
-use crate::assemble::{Detail, Options};
+use crate::assemble::{Assembler, Detail, Options};
 use crate::cli::{self, InputArgs, input_args};
 use crate::error::Error;
 use crate::input::Source;
 use crate::pipeline;
-pub use aggregate::{Aggregate, FoldOptions, Folded, Folder, TRUNCATED};
+pub use aggregate::{Aggregate, FoldOptions, Folded, FoldedStack, Folder, TRUNCATED};
 pub use name::{FrameStyle, RUNTIME_LEAF_FRAMES, push_frame, push_safe, runtime_leaf_frames};
 
 fn frame_style() -> impl Parser<FrameStyle> {
@@ -135,12 +135,16 @@ pub fn run(args: FoldArgs) -> Result<i32, Error> {
     let base = match &args.base {
         Some(path) => {
             let sources = Source::from_args(std::slice::from_ref(path));
-            Some(fold_sources(&sources, &options, &args.input)?.0.folded())
+            Some(
+                fold_sources(&sources, &options, args.input.strict)?
+                    .0
+                    .folded(),
+            )
         }
         None => None,
     };
-    let (folder, stats) =
-        fold_sources(&Source::from_args(&args.input.files), &options, &args.input)?;
+    let sources = Source::from_args(&args.input.files);
+    let (folder, assembler) = fold_sources(&sources, &options, args.input.strict)?;
     let mut out = cli::Output::stdout();
     match (diff, base) {
         (false, _) => write_folded(&mut out, &folder.folded(), args.min_count)?,
@@ -151,23 +155,24 @@ pub fn run(args: FoldArgs) -> Result<i32, Error> {
         }
     }
     out.flush()?;
-    cli::finish(&stats, args.input.quiet)
+    cli::finish(assembler.stats(), args.input.quiet)
 }
 
-/// Folds `sources`; returns the folder and the parse statistics.
-fn fold_sources(
+/// Folds `sources`; returns the folder and the assembler, which holds the
+/// interned frames and the parse statistics.
+pub fn fold_sources(
     sources: &[Source],
     options: &FoldOptions,
-    input: &InputArgs,
-) -> Result<(Folder, crate::assemble::Stats), Error> {
+    strict: bool,
+) -> Result<(Folder, Assembler), Error> {
     let mut folder = Folder::new(options.clone());
     let parse = Options {
         detail: Detail::Stacks,
-        strict: input.strict,
+        strict,
         ..Options::default()
     };
     let assembler = pipeline::run(sources, parse, &mut folder)?;
-    Ok((folder, assembler.stats().clone()))
+    Ok((folder, assembler))
 }
 
 /// Writes `stack count` lines, leaving out counts below `min_count`.
