@@ -3,6 +3,7 @@
 
 mod intern;
 pub mod json;
+pub mod series;
 mod snapshot;
 
 pub use intern::{Frame, FrameId, FrameRef, Interner, StackId};
