@@ -6,6 +6,9 @@ mod common;
 use common::{fixture, fixture_bytes, golden, run, run_both, stderr, stdout};
 
 /// Every gathering log, with the summary pp-totals must print for it.
+const HEADER: &str = "index,time,elapsed_s,kind,total,records,status,\
+    alloc_objects,alloc_space,inuse_objects,inuse_space,contentions,delay";
+
 const LOGS: &[(&str, &str)] = &[
     ("go1.27/shop/prof.log", "50 snapshots: 50 complete"),
     ("go1.27/shop/prof-iso.log", "40 snapshots: 40 complete"),
@@ -92,25 +95,22 @@ fn time_columns_follow_the_timestamp_format() {
     let cases = [
         (
             "go1.27/shop/prof.log",
-            "0,2026-11-27T15:13:27,0,goroutine,55,23,complete",
+            "0,2026-11-27T15:13:27,0,goroutine,55,23,complete,,,,,,",
         ),
         (
             "go1.27/shop/prof-iso.log",
-            "0,2026-11-27T15:14:40+05:30,0,goroutine,56,25,complete",
+            "0,2026-11-27T15:14:40+05:30,0,goroutine,56,25,complete,,,,,,",
         ),
         (
             "go1.27/shop/prof-epoch.log",
-            "0,2026-11-27T09:45:23Z,0,goroutine,56,24,complete",
+            "0,2026-11-27T09:45:23Z,0,goroutine,56,24,complete,,,,,,",
         ),
     ];
     for (log, first_row) in cases {
         let output = run("pp-totals", &["-q", fixture(log).to_str().unwrap()], None);
         let text = stdout(&output);
         let mut lines = text.lines();
-        assert_eq!(
-            lines.next(),
-            Some("index,time,elapsed_s,kind,total,records,status")
-        );
+        assert_eq!(lines.next(), Some(HEADER));
         assert_eq!(lines.next(), Some(first_row), "{log}");
     }
     // A skipped second shows in elapsed_s: the loop's period is 1 s plus curl time.
@@ -148,10 +148,7 @@ fn no_profile_is_exit_1_after_the_rows() {
 
     let empty = run("pp-totals", &[], Some(Vec::new()));
     assert_eq!(empty.status.code(), Some(1));
-    assert_eq!(
-        stdout(&empty),
-        "index,time,elapsed_s,kind,total,records,status\n"
-    );
+    assert_eq!(stdout(&empty), format!("{HEADER}\n"));
 }
 
 #[test]

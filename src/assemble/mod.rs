@@ -3,23 +3,36 @@
 //! Lines arrive one by one ([`Assembler::line`]); each is classified once and
 //! either joins the open snapshot, starts a new one, or is skipped and
 //! counted. A snapshot is handed to the [`Consumer`] the moment it is
-//! complete (its counts reach the header total and its last record ended), or
-//! when the next snapshot starts, or when its input ends. Then it is cleared
-//! and reused: memory holds one snapshot plus the interned stacks.
+//! complete (a count profile whose counts reach its header total and whose
+//! last record ended), or when the next snapshot starts, or when its input
+//! ends. Then it is cleared and reused: memory holds one snapshot plus the
+//! interned stacks.
+//!
+//! This file holds the boundaries between snapshots (timestamps, headers,
+//! server errors, JSON lines, unknown text); `profile` handles the debug=1
+//! record profiles (count, heap, contention) and `dump` the debug=2 dumps.
 
+mod dump;
+mod profile;
 mod record;
+mod stats;
 
 use crate::error::{Error, quote};
 use crate::input::event::{Event, classify};
 use crate::input::line::Line;
+use crate::input::timestamp::Timestamp;
 use crate::model::json;
-use crate::model::{Interner, Snapshot, StackId, Status};
+use crate::model::{Interner, Snapshot, Status};
+use dump::Dump;
+use profile::Profile;
 use record::{RecordBuilder, StackCache};
+pub use stats::Stats;
 
 /// How much of each record a consumer needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Detail {
-    /// Counts only: records carry [`StackId::EMPTY`] and frame lines are not parsed.
+    /// Counts only: debug=1 records carry `StackId::EMPTY` and their frame
+    /// lines are not parsed. (Dumps are grouped by stack, so theirs are.)
     Counts,
     /// Counts and interned stacks.
     #[default]
@@ -57,68 +70,16 @@ pub trait Consumer {
     }
 }
 
-/// How many unknown lines are listed by location in the summary.
-const UNKNOWN_SHOWN: usize = 3;
-
-/// What the assembler saw, for the one-line summary on stderr.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// Snapshots by status, in the order of [`Status::ALL`].
-    pub by_status: [u64; 4],
-    /// Lines skipped because they were not understood.
-    pub unknown_lines: u64,
-    /// `file:line` of the first few unknown lines.
-    pub unknown_at: Vec<String>,
-}
-
-impl Stats {
-    /// Total number of snapshots.
-    pub fn snapshots(&self) -> u64 {
-        self.by_status.iter().sum()
-    }
-
-    /// Number of snapshots with `status`.
-    pub fn count(&self, status: Status) -> u64 {
-        self.by_status[status as usize]
-    }
-
-    /// `50 snapshots: 49 complete, 1 partial; 2 unknown lines skipped (a:3, a:9)`.
-    pub fn summary(&self) -> String {
-        let statuses: Vec<String> = Status::ALL
-            .iter()
-            .filter(|&&s| self.count(s) > 0)
-            .map(|&s| format!("{} {}", self.count(s), s.as_str()))
-            .collect();
-        let plural = |n: u64| if n == 1 { "" } else { "s" };
-        let mut text = format!("{} snapshot{}", self.snapshots(), plural(self.snapshots()));
-        if !statuses.is_empty() {
-            text.push_str(": ");
-            text.push_str(&statuses.join(", "));
-        }
-        if self.unknown_lines > 0 {
-            let n = self.unknown_lines;
-            text.push_str(&format!(
-                "; {n} unknown line{} skipped ({}",
-                plural(n),
-                self.unknown_at.join(", ")
-            ));
-            if n > self.unknown_at.len() as u64 {
-                text.push_str(", ...");
-            }
-            text.push(')');
-        }
-        text
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     /// No snapshot is open.
     Idle,
     /// A timestamp was read; its profile has not started.
     Pending,
-    /// Inside a debug=1 count profile.
-    Count,
+    /// Inside a debug=1 profile of records (count, heap or contention).
+    Records,
+    /// Inside a debug=2 dump of goroutines.
+    Dump,
     /// Inside a multi-line answer that is not a profile (an HTML page).
     ErrorBody,
 }
@@ -140,9 +101,11 @@ pub struct Assembler {
     snap: Snapshot,
     state: State,
     next_index: u64,
-    /// Sum of the open snapshot's counts.
-    counted: u64,
-    /// The open snapshot's last line was cut off (no newline at end of input).
+    /// The open debug=1 profile's running sums and parameters.
+    profile: Profile,
+    /// The open dump's goroutine being read, and its groups.
+    dump: Dump,
+    /// The open snapshot was cut off (a line without its end).
     cut: bool,
     junk: Junk,
     source: String,
@@ -160,7 +123,8 @@ impl Assembler {
             snap: Snapshot::default(),
             state: State::Idle,
             next_index: 0,
-            counted: 0,
+            profile: Profile::default(),
+            dump: Dump::default(),
             cut: false,
             junk: Junk::default(),
             source: String::new(),
@@ -191,75 +155,72 @@ impl Assembler {
 
     /// Takes one line.
     pub fn line(&mut self, line: Line<'_>, consumer: &mut impl Consumer) -> Result<(), Error> {
+        if let Some(at) = Timestamp::find_glued(line.text) {
+            return self.glued_line(line, at, consumer);
+        }
         let event = classify(line.text);
-        if self.state == State::ErrorBody
-            && !matches!(
-                event,
-                Event::Timestamp(_) | Event::CountHeader { .. } | Event::Json(_)
-            )
-        {
+        if self.state == State::ErrorBody && !starts_snapshot(&event) {
             self.keep(&line);
             return Ok(());
         }
+        if !line.terminated && matches!(self.state, State::Records | State::Dump) {
+            // The input ends inside this line: the snapshot was cut off.
+            self.cut = true;
+        }
         match event {
-            Event::Frame(text) => self.on_frame(text, &line),
-            Event::CountRecord { count, addrs } => self.on_count_record(count, addrs, &line),
-            Event::Labels(text) => self.on_labels(text, &line),
-            Event::Blank => self.on_blank(&line, consumer),
-            Event::Timestamp(time) => {
-                self.finish(consumer)?;
-                self.open(&line);
-                self.snap.time = Some(time);
-                self.snap.time_raw = String::from_utf8_lossy(line.text.trim_ascii()).into_owned();
-                self.state = State::Pending;
-                Ok(())
-            }
-            Event::CountHeader { name, total } => {
-                self.on_count_header(name, total, &line, consumer)
-            }
+            Event::Timestamp(time) => self.on_timestamp(time, &line, consumer),
             Event::ServerError { message, multiline } => {
                 self.on_server_error(message, multiline, &line, consumer)
             }
             Event::Json(text) => self.on_json(text, &line, consumer),
             Event::Unknown => self.on_unknown(&line),
+            Event::Blank => self.on_blank(&line, consumer),
+            Event::GoroutineHeader(_)
+            | Event::Call(_)
+            | Event::Place { .. }
+            | Event::CreatedBy(_)
+            | Event::Elided
+            | Event::Ancestor
+            | Event::StackUnavailable => self.on_dump_line(event, &line, consumer),
+            _ => self.on_profile_line(event, &line, consumer),
         }
     }
 
-    fn on_frame(&mut self, text: &[u8], line: &Line<'_>) -> Result<(), Error> {
-        if self.state != State::Count || !self.record.open {
-            return self.unknown(line);
-        }
-        self.keep(line);
-        if !line.terminated {
-            // The input ends inside this line: it was cut, so its columns cannot be trusted.
-            self.cut = true;
-            return Ok(());
-        }
-        self.record
-            .push_frame(text, line.number, self.options.detail == Detail::Stacks);
-        Ok(())
+    /// A line whose end was cut off and followed, on the same line, by a
+    /// timestamp: two lines, the first without its newline.
+    fn glued_line(
+        &mut self,
+        line: Line<'_>,
+        at: usize,
+        consumer: &mut impl Consumer,
+    ) -> Result<(), Error> {
+        let cut = Line {
+            text: &line.text[..at],
+            raw: &line.raw[..at],
+            terminated: false,
+            ..line
+        };
+        let rest = Line {
+            text: &line.text[at..],
+            raw: &line.raw[at..],
+            ..line
+        };
+        self.line(cut, consumer)?;
+        self.cut = true;
+        self.line(rest, consumer)
     }
 
-    fn on_count_record(&mut self, count: u64, addrs: &[u8], line: &Line<'_>) -> Result<(), Error> {
-        if self.state != State::Count {
-            return self.unknown(line);
-        }
-        self.end_record()?;
-        self.record
-            .begin(count, addrs, self.options.detail == Detail::Stacks);
-        self.counted = self.counted.saturating_add(count);
-        self.cut |= !line.terminated;
-        self.keep(line);
-        Ok(())
-    }
-
-    fn on_labels(&mut self, text: &[u8], line: &Line<'_>) -> Result<(), Error> {
-        let fits = self.state == State::Count && self.record.open && self.record.frames == 0;
-        if !fits || !self.record.labels.is_empty() {
-            return self.unknown(line);
-        }
-        self.record.labels.extend_from_slice(text);
-        self.keep(line);
+    fn on_timestamp(
+        &mut self,
+        time: Timestamp,
+        line: &Line<'_>,
+        consumer: &mut impl Consumer,
+    ) -> Result<(), Error> {
+        self.finish(consumer)?;
+        self.open(line);
+        self.snap.time = Some(time);
+        self.snap.time_raw = String::from_utf8_lossy(line.text.trim_ascii()).into_owned();
+        self.state = State::Pending;
         Ok(())
     }
 
@@ -270,40 +231,29 @@ impl Assembler {
                 self.keep(line);
                 Ok(())
             }
-            State::Count => {
+            State::Records => self.profile_blank(line, consumer),
+            State::Dump => {
                 self.keep(line);
-                if !self.record.open {
-                    return Ok(());
-                }
-                self.end_record()?;
-                if Some(self.counted) == self.snap.total && !self.cut {
-                    return self.emit(Status::Complete, consumer);
-                }
+                self.end_goroutine();
                 Ok(())
             }
         }
     }
 
-    fn on_count_header(
+    /// Makes room for a new profile at `line`: continues the pending
+    /// timestamp's snapshot, or ends the open one and opens another.
+    fn begin_profile(
         &mut self,
-        name: &[u8],
-        total: u64,
         line: &Line<'_>,
         consumer: &mut impl Consumer,
     ) -> Result<(), Error> {
         if self.state == State::Pending {
             self.junk_was_unknown()?;
-        } else {
-            self.finish(consumer)?;
-            self.open(line);
+            self.keep(line);
+            return Ok(());
         }
-        self.snap.kind = String::from_utf8_lossy(name).into_owned();
-        self.snap.total = Some(total);
-        self.state = State::Count;
-        self.keep(line);
-        if total == 0 && line.terminated {
-            return self.emit(Status::Complete, consumer);
-        }
+        self.finish(consumer)?;
+        self.open(line);
         Ok(())
     }
 
@@ -315,13 +265,12 @@ impl Assembler {
         consumer: &mut impl Consumer,
     ) -> Result<(), Error> {
         match self.state {
-            State::Count | State::ErrorBody => return self.unknown(line),
+            State::Records | State::Dump | State::ErrorBody => return self.unknown(line),
             State::Idle => self.open(line),
-            State::Pending => {}
+            State::Pending => self.keep(line),
         }
         self.junk_was_unknown()?;
         self.snap.error = Some(lossy_message(message));
-        self.keep(line);
         if multiline {
             self.state = State::ErrorBody;
             return Ok(());
@@ -342,7 +291,6 @@ impl Assembler {
                 self.snap.index = self.next_index;
                 self.snap.line = line.number;
                 self.next_index += 1;
-                self.state = State::Count;
                 self.emit(status, consumer)
             }
             Err(_) => {
@@ -374,6 +322,7 @@ impl Assembler {
         Ok(())
     }
 
+    /// Skips and counts `line`, or fails with `--strict`.
     fn unknown(&mut self, line: &Line<'_>) -> Result<(), Error> {
         if self.options.strict {
             let location = format!("{}:{}", self.source, line.number);
@@ -386,16 +335,11 @@ impl Assembler {
     }
 
     fn report_unknown(&mut self, first_line: u64, lines: u64) -> Result<(), Error> {
+        let location = || format!("{}:{}", self.source, first_line);
         if self.options.strict {
-            let location = format!("{}:{}", self.source, first_line);
-            return Err(Error::input(location, "unexpected line"));
+            return Err(Error::input(location(), "unexpected line"));
         }
-        self.stats.unknown_lines += lines;
-        if self.stats.unknown_at.len() < UNKNOWN_SHOWN {
-            self.stats
-                .unknown_at
-                .push(format!("{}:{}", self.source, first_line));
-        }
+        self.stats.add_unknown(location, lines);
         Ok(())
     }
 
@@ -405,7 +349,8 @@ impl Assembler {
         self.snap.index = self.next_index;
         self.snap.line = line.number;
         self.next_index += 1;
-        self.counted = 0;
+        self.profile = Profile::default();
+        self.dump.clear();
         self.cut = false;
         self.junk = Junk::default();
         self.keep(line);
@@ -418,29 +363,6 @@ impl Assembler {
         }
     }
 
-    fn end_record(&mut self) -> Result<(), Error> {
-        if !self.record.open {
-            return Ok(());
-        }
-        self.record.open = false;
-        let (stack, truncated) = match self.options.detail {
-            Detail::Counts => (StackId::EMPTY, false),
-            Detail::Stacks => {
-                let resolved = self.cache.resolve(self.record.block(), &mut self.interner);
-                if resolved.bad_frames > 0 {
-                    let first = self.record.first_frame_line + u64::from(resolved.first_bad);
-                    self.report_unknown(first, u64::from(resolved.bad_frames))?;
-                }
-                (resolved.stack, resolved.truncated)
-            }
-        };
-        let labels = std::mem::take(&mut self.record.labels);
-        self.snap
-            .push_record(self.record.count, stack, truncated, &labels);
-        self.record.labels = labels;
-        Ok(())
-    }
-
     /// Ends the open snapshot, if any, with the status its content earned.
     fn finish(&mut self, consumer: &mut impl Consumer) -> Result<(), Error> {
         let status = match self.state {
@@ -450,14 +372,8 @@ impl Assembler {
                 Status::Error
             }
             State::Pending => Status::Missing,
-            State::Count => {
-                self.end_record()?;
-                if Some(self.counted) == self.snap.total && !self.cut {
-                    Status::Complete
-                } else {
-                    Status::Partial
-                }
-            }
+            State::Records => self.profile_status()?,
+            State::Dump => self.dump_status(),
             State::ErrorBody => Status::Error,
         };
         self.emit(status, consumer)
@@ -470,6 +386,19 @@ impl Assembler {
         self.junk = Junk::default();
         consumer.snapshot(&self.snap, &self.interner)
     }
+}
+
+/// True for the events that end an HTML error body.
+fn starts_snapshot(event: &Event<'_>) -> bool {
+    matches!(
+        event,
+        Event::Timestamp(_)
+            | Event::CountHeader { .. }
+            | Event::HeapHeader { .. }
+            | Event::ContentionHeader { .. }
+            | Event::GoroutineHeader(_)
+            | Event::Json(_)
+    )
 }
 
 /// The first 200 bytes of a server's message, as text.

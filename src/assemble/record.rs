@@ -13,7 +13,7 @@ use std::hash::BuildHasher;
 use foldhash::fast::FixedState;
 use hashbrown::HashTable;
 
-use crate::input::event::parse_frame;
+use crate::input::frame::parse_frame;
 use crate::model::{FrameId, FrameRef, Interner, StackId};
 
 /// Stack depth limits of the Go runtime's profiles: 32 PCs before Go 1.23, 128 since.
@@ -26,6 +26,8 @@ pub struct RecordBuilder {
     pub open: bool,
     /// The count from the `@` line.
     pub count: u64,
+    /// All the record's values (see `Record::values`).
+    pub values: [u64; 4],
     /// The `{...}` text of its labels line, if any.
     pub labels: Vec<u8>,
     /// The addresses, then each frame line's text, each ended by `\n`.

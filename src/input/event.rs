@@ -4,6 +4,8 @@
 //! classifier has no state: what an event means in context (a frame line
 //! outside a record, say) is the assembler's business.
 
+use super::frame::parse_u64;
+use super::goroutine::{self, Header};
 use super::timestamp::Timestamp;
 
 /// What one input line is.
@@ -28,11 +30,67 @@ pub enum Event<'a> {
         /// The text after `@`: space-separated hex addresses, leaf first; may be empty.
         addrs: &'a [u8],
     },
+    /// `heap profile: A: B [C: D] @ heap/RATE`: the header of a heap or allocs profile.
+    HeapHeader {
+        /// In use objects and bytes, allocated objects and bytes, as printed.
+        totals: [u64; 4],
+        /// The number after `heap/`: twice the sampling rate; 0 when absent.
+        rate: u64,
+    },
+    /// `A: B [C: D] @ ADDR...`: a record of a heap profile.
+    HeapRecord {
+        /// In use objects and bytes, allocated objects and bytes, as printed.
+        values: [u64; 4],
+        /// The addresses, as for [`Event::CountRecord`].
+        addrs: &'a [u8],
+    },
+    /// `--- contention:` (block) or `--- mutex:`.
+    ContentionHeader {
+        /// `block` or `mutex`.
+        kind: &'static str,
+    },
+    /// `CYCLES COUNT @ ADDR...`: a record of a block or mutex profile.
+    ContentionRecord {
+        /// The delay, in CPU cycles.
+        cycles: u64,
+        /// The number of contention events.
+        count: u64,
+        /// The addresses, as for [`Event::CountRecord`].
+        addrs: &'a [u8],
+    },
+    /// `cycles/second=N` or `sampling period=N` after a contention header.
+    Parameter {
+        /// `cycles/second` or `sampling period`.
+        name: &'a [u8],
+        /// N.
+        value: u64,
+    },
     /// `# labels: {...}`: the record's pprof labels; the `{...}` text.
     Labels(&'a [u8]),
     /// `#\tADDR\tFUNC+OFF\tFILE:LINE` (or `#\tADDR` alone): the text after `#`,
-    /// parsed by [`parse_frame`] only when needed.
+    /// parsed by [`parse_frame`](super::frame::parse_frame) only when needed.
     Frame(&'a [u8]),
+    /// `# TEXT` that is neither labels nor a frame (the `# runtime.MemStats` trailer).
+    Comment(&'a [u8]),
+    /// `goroutine N [STATE]:`, the header of one goroutine in a dump.
+    GoroutineHeader(Header<'a>),
+    /// `FUNC(ARGS)`: a call in a dump; the function.
+    Call(&'a [u8]),
+    /// `\tFILE:LINE +0xOFF`: where the call above it is.
+    Place {
+        /// The file.
+        file: &'a [u8],
+        /// The line.
+        line: u32,
+    },
+    /// `created by FUNC [in goroutine N]`: the creator, followed by its place.
+    CreatedBy(&'a [u8]),
+    /// `...additional frames elided...` or `...N frames elided...`.
+    Elided,
+    /// `[originating from goroutine N]:` (an ancestor's stack follows).
+    Ancestor,
+    /// `goroutine running on other thread; stack unavailable`.
+    StackUnavailable,
     /// What a server answers instead of a profile: an error message, an HTML
     /// page, a curl error.
     ServerError {
@@ -69,13 +127,15 @@ pub fn classify(line: &[u8]) -> Event<'_> {
     match first {
         b'#' => classify_comment(line),
         b'0'..=b'9' => classify_digits(line),
+        b'\t' | b' ' => classify_indented(line),
         b'{' => Event::Json(line),
         b'<' => Event::ServerError {
             message: line,
             multiline: true,
         },
-        b' ' | b'\t' if line.trim_ascii().is_empty() => Event::Blank,
-        b' ' | b'\t' => classify_word(line.trim_ascii()),
+        b'[' if line.starts_with(b"[originating from goroutine ") => Event::Ancestor,
+        b'.' if goroutine::is_elided(line) => Event::Elided,
+        b'-' => classify_dashes(line),
         _ => classify_word(line),
     }
 }
@@ -89,22 +149,34 @@ fn classify_comment(line: &[u8]) -> Event<'_> {
     if rest.len() != body.len() && body.starts_with(b"0x") {
         return Event::Frame(rest);
     }
-    Event::Unknown
+    match rest.strip_prefix(b" ") {
+        Some(text) => Event::Comment(text),
+        None => Event::Unknown,
+    }
 }
 
+/// Lines that start with digits: the records of debug=1 profiles, or epoch
+/// and RFC 3339 timestamps.
 fn classify_digits(line: &[u8]) -> Event<'_> {
-    let digits = line.iter().take_while(|b| b.is_ascii_digit()).count();
-    let rest = &line[digits..];
-    if let Some(after) = rest.strip_prefix(b" @") {
-        if (after.is_empty() || after[0] == b' ')
-            && let Some(count) = parse_u64(&line[..digits])
-        {
-            return Event::CountRecord {
+    let (first, rest) = leading_number(line);
+    if let Some(addrs) = addresses(rest) {
+        return match first {
+            Some(count) => Event::CountRecord { count, addrs },
+            None => Event::Unknown,
+        };
+    }
+    if let Some(record) = heap_record(line) {
+        return record;
+    }
+    if let (Some(cycles), Some(after)) = (first, rest.strip_prefix(b" ")) {
+        let (count, rest) = leading_number(after);
+        if let (Some(count), Some(addrs)) = (count, addresses(rest)) {
+            return Event::ContentionRecord {
+                cycles,
                 count,
-                addrs: after.trim_ascii(),
+                addrs,
             };
         }
-        return Event::Unknown;
     }
     match Timestamp::parse(line) {
         Some(ts) => Event::Timestamp(ts),
@@ -112,12 +184,91 @@ fn classify_digits(line: &[u8]) -> Event<'_> {
     }
 }
 
+/// The number at the start of `text` (if it fits) and the rest.
+fn leading_number(text: &[u8]) -> (Option<u64>, &[u8]) {
+    let digits = text.iter().take_while(|b| b.is_ascii_digit()).count();
+    (parse_u64(&text[..digits]), &text[digits..])
+}
+
+/// ` @ ADDR...` or ` @`: the addresses after the `@`.
+fn addresses(text: &[u8]) -> Option<&[u8]> {
+    let after = text.strip_prefix(b" @")?;
+    (after.is_empty() || after[0] == b' ').then(|| after.trim_ascii())
+}
+
+/// `A: B [C: D]`, the values of a heap header or record, and the rest.
+fn heap_values(text: &[u8]) -> Option<([u64; 4], &[u8])> {
+    let (a, rest) = leading_number(text.trim_ascii_start());
+    let (b, rest) = leading_number(rest.strip_prefix(b":")?.trim_ascii_start());
+    let (c, rest) = leading_number(
+        rest.trim_ascii_start()
+            .strip_prefix(b"[")?
+            .trim_ascii_start(),
+    );
+    let (d, rest) = leading_number(rest.strip_prefix(b":")?.trim_ascii_start());
+    let rest = rest.trim_ascii_start().strip_prefix(b"]")?;
+    Some(([a?, b?, c?, d?], rest))
+}
+
+fn heap_record(line: &[u8]) -> Option<Event<'_>> {
+    let (values, rest) = heap_values(line)?;
+    let addrs = addresses(rest)?;
+    Some(Event::HeapRecord { values, addrs })
+}
+
+fn heap_header(line: &[u8]) -> Option<Event<'_>> {
+    let (totals, rest) = heap_values(line.strip_prefix(b"heap profile:")?)?;
+    let rest = rest.trim_ascii().strip_prefix(b"@")?.trim_ascii();
+    let rate = match rest.strip_prefix(b"heap") {
+        Some(tail) => tail
+            .iter()
+            .position(|&b| b == b'/')
+            .and_then(|slash| parse_u64(&tail[slash + 1..]))
+            .unwrap_or(0),
+        None => 0,
+    };
+    Some(Event::HeapHeader { totals, rate })
+}
+
+fn classify_dashes(line: &[u8]) -> Event<'_> {
+    match line.trim_ascii_end() {
+        b"--- contention:" => Event::ContentionHeader { kind: "block" },
+        b"--- mutex:" => Event::ContentionHeader { kind: "mutex" },
+        _ => Event::Unknown,
+    }
+}
+
+/// Lines that start with a tab or spaces: a dump's place lines, or text
+/// indented by hand around a profile.
+fn classify_indented(line: &[u8]) -> Event<'_> {
+    let text = line.trim_ascii();
+    if text.is_empty() {
+        return Event::Blank;
+    }
+    if let Some((file, line)) = goroutine::parse_place(text) {
+        return Event::Place { file, line };
+    }
+    if text.starts_with(b"goroutine running on other thread") {
+        return Event::StackUnavailable;
+    }
+    classify_word(text)
+}
+
 fn classify_word(line: &[u8]) -> Event<'_> {
     if let Some(ts) = Timestamp::parse(line) {
         return Event::Timestamp(ts);
     }
-    if let Some(header) = count_header(line) {
+    if let Some(header) = count_header(line).or_else(|| heap_header(line)) {
         return header;
+    }
+    if let Some(header) = goroutine::parse_header(line) {
+        return Event::GoroutineHeader(header);
+    }
+    if let Some(creator) = goroutine::created_by(line) {
+        return Event::CreatedBy(creator);
+    }
+    if let Some(parameter) = parameter(line) {
+        return parameter;
     }
     if SERVER_ERRORS.iter().any(|e| line.starts_with(e)) {
         return Event::ServerError {
@@ -125,7 +276,21 @@ fn classify_word(line: &[u8]) -> Event<'_> {
             multiline: false,
         };
     }
-    Event::Unknown
+    match goroutine::split_call(line) {
+        Some(func) => Event::Call(func),
+        None => Event::Unknown,
+    }
+}
+
+/// `cycles/second=N`, `sampling period=N`.
+fn parameter(line: &[u8]) -> Option<Event<'_>> {
+    let eq = memchr::memchr(b'=', line)?;
+    let name = &line[..eq];
+    if name != b"cycles/second" && name != b"sampling period" {
+        return None;
+    }
+    let value = parse_u64(line[eq + 1..].trim_ascii())?;
+    Some(Event::Parameter { name, value })
 }
 
 /// `NAME profile: total N`, NAME without spaces.
@@ -138,78 +303,6 @@ fn count_header(line: &[u8]) -> Option<Event<'_>> {
     }
     let total = parse_u64(line[at + MARK.len()..].trim_ascii_end())?;
     Some(Event::CountHeader { name, total })
-}
-
-/// Parses a non-empty run of ASCII digits.
-pub fn parse_u64(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() {
-        return None;
-    }
-    digits.iter().try_fold(0u64, |n, &b| {
-        if b.is_ascii_digit() {
-            n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
-        } else {
-            None
-        }
-    })
-}
-
-/// A frame line's parts, borrowed from the line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FrameParts<'a> {
-    /// The address column (`0x6bc0f6`).
-    pub addr: &'a [u8],
-    /// The function without its `+0x…` offset; empty when the line has none.
-    pub func: &'a [u8],
-    /// The file; empty when the line has none.
-    pub file: &'a [u8],
-    /// The line number; 0 when the line has none.
-    pub line: u32,
-}
-
-/// Parses the text after `#` of a frame line: columns separated by runs of
-/// tabs (Go writes them through a tabwriter). Either the address alone
-/// (`#\t0x0`) or address, function and `file:line`; `None` for anything else,
-/// such as a line cut after its function.
-pub fn parse_frame(text: &[u8]) -> Option<FrameParts<'_>> {
-    let mut columns = text.split(|&b| b == b'\t').filter(|c| !c.is_empty());
-    let addr = columns.next()?.trim_ascii();
-    if !addr.starts_with(b"0x") {
-        return None;
-    }
-    let (func, (file, line)) = match (columns.next(), columns.next()) {
-        (None, _) => (&b""[..], (&b""[..], 0)),
-        (Some(func), Some(place)) => (strip_offset(func), split_file_line(place)),
-        (Some(_), None) => return None,
-    };
-    Some(FrameParts {
-        addr,
-        func,
-        file,
-        line,
-    })
-}
-
-/// `main.f+0x1f` → `main.f`.
-fn strip_offset(func: &[u8]) -> &[u8] {
-    if let Some(plus) = memchr::memrchr(b'+', func) {
-        let off = &func[plus + 1..];
-        if off.len() > 2 && off.starts_with(b"0x") && off[2..].iter().all(u8::is_ascii_hexdigit) {
-            return &func[..plus];
-        }
-    }
-    func
-}
-
-/// `/a/b.go:75` → (`/a/b.go`, 75); a path without a line number keeps line 0.
-fn split_file_line(text: &[u8]) -> (&[u8], u32) {
-    let text = text.trim_ascii_end();
-    if let Some(colon) = memchr::memrchr(b':', text)
-        && let Some(line) = parse_u64(&text[colon + 1..]).and_then(|n| u32::try_from(n).ok())
-    {
-        return (&text[..colon], line);
-    }
-    (text, 0)
 }
 
 #[cfg(test)]
@@ -277,7 +370,70 @@ mod tests {
                 Frame(b"\t0x6bc0f6\tmain.f+0x96\t/a.go:75"),
             ),
             (b"#\t0x0", Frame(b"\t0x0")),
-            (b"# runtime.MemStats", Unknown),
+            (b"# runtime.MemStats", Comment(b"runtime.MemStats")),
+            (b"#runtime", Unknown),
+            (
+                b"heap profile: 3: 1280 [67: 13766480] @ heap/1048576",
+                HeapHeader {
+                    totals: [3, 1280, 67, 13766480],
+                    rate: 1048576,
+                },
+            ),
+            (
+                b"0: 0 [1: 176] @ 0x48a625 0x421f25",
+                HeapRecord {
+                    values: [0, 0, 1, 176],
+                    addrs: b"0x48a625 0x421f25",
+                },
+            ),
+            (b"--- contention:", ContentionHeader { kind: "block" }),
+            (b"--- mutex:", ContentionHeader { kind: "mutex" }),
+            (
+                b"cycles/second=2596122118",
+                Parameter {
+                    name: b"cycles/second",
+                    value: 2596122118,
+                },
+            ),
+            (
+                b"sampling period=1",
+                Parameter {
+                    name: b"sampling period",
+                    value: 1,
+                },
+            ),
+            (
+                b"950993052523 31940 @ 0x6b9bd8 0x6b9bdc",
+                ContentionRecord {
+                    cycles: 950993052523,
+                    count: 31940,
+                    addrs: b"0x6b9bd8 0x6b9bdc",
+                },
+            ),
+            (b"main.main()", Call(b"main.main")),
+            (
+                b"\t/home/dev/shop/main.go:90 +0xb65",
+                Place {
+                    file: b"/home/dev/shop/main.go",
+                    line: 90,
+                },
+            ),
+            (
+                b"created by main.main in goroutine 1",
+                CreatedBy(b"main.main"),
+            ),
+            (b"...51 frames elided...", Elided),
+            (b"[originating from goroutine 12]:", Ancestor),
+            (
+                b"\tgoroutine running on other thread; stack unavailable",
+                StackUnavailable,
+            ),
+            (
+                b"[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x45]",
+                Unknown,
+            ),
+            (b"rax    0x0", Unknown),
+            (b"panic: boom", Unknown),
             (
                 b"Unknown profile",
                 ServerError {
@@ -323,30 +479,5 @@ mod tests {
             classify(b"2026-11-27T15:14:40+05:30"),
             Timestamp(_)
         ));
-    }
-
-    #[test]
-    fn parses_frame_columns() {
-        type Parts<'a> = Option<(&'a [u8], &'a [u8], &'a [u8], u32)>;
-        let cases: &[(&[u8], Parts)] = &[
-            (
-                b"\t0x6b9bdb\texample.com/shop/inventory.(*Store).Reserve+0x3b\t/home/dev/shop/inventory/store.go:25",
-                Some((b"0x6b9bdb", b"example.com/shop/inventory.(*Store).Reserve", b"/home/dev/shop/inventory/store.go", 25)),
-            ),
-            (
-                b"\t0x48de24\tinternal/sync.runtime_SemacquireMutex+0x24\t\t/usr/local/go/src/runtime/sema.go:95",
-                Some((b"0x48de24", b"internal/sync.runtime_SemacquireMutex", b"/usr/local/go/src/runtime/sema.go", 95)),
-            ),
-            (b"\t0x0", Some((b"0x0", b"", b"", 0))),
-            (b"\t0x1\ttype:.eq.[2]interface {}+0x10\tC:/go/x.go:7", Some((b"0x1", b"type:.eq.[2]interface {}", b"C:/go/x.go", 7))),
-            (b"\t0x1\tf+1\t<autogenerated>:1", Some((b"0x1", b"f+1", b"<autogenerated>", 1))),
-            (b"\t0x1\tf\t/no/line", Some((b"0x1", b"f", b"/no/line", 0))),
-            (b"\t0x6b9d7b\tmain.(*Category).indexDepth", None),
-            (b"\tmain.f", None),
-        ];
-        for (text, expected) in cases {
-            let got = parse_frame(text).map(|p| (p.addr, p.func, p.file, p.line));
-            assert_eq!(got, *expected, "{:?}", String::from_utf8_lossy(text));
-        }
     }
 }

@@ -1,10 +1,13 @@
 //! Input: where bytes come from, how they become lines, and what each line is.
 //!
 //! `source` opens stdin or files; `line` splits bytes into lines without
-//! copying; `event` classifies each line; `timestamp` reads the lines `date`
-//! wrote between profiles.
+//! copying; `event` classifies each line, with `frame` (debug=1 frame lines)
+//! and `goroutine` (dump lines); `timestamp` reads the lines `date` wrote
+//! between profiles.
 
 pub mod event;
+pub mod frame;
+pub mod goroutine;
 pub mod line;
 mod source;
 pub mod timestamp;

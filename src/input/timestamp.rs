@@ -49,6 +49,38 @@ impl Timestamp {
         }
     }
 
+    /// Where a timestamp starts that was glued to the end of a cut-off line
+    /// (`\t/usr/local/go/src/net/http/serFri Nov 27 15:14:19 IST 2026`: the
+    /// profile was cut without a newline, and `date` wrote right after it).
+    /// Only `date` and RFC 3339 forms are looked for: digits glued to digits
+    /// cannot be told apart. A cheap test of the line's last bytes comes first.
+    pub fn find_glued(line: &[u8]) -> Option<usize> {
+        let n = line.len();
+        let tail = |back: usize| line.get(n.wrapping_sub(back)).copied();
+        let ctime =
+            n >= 24 && tail(5) == Some(b' ') && line[n - 4..].iter().all(u8::is_ascii_digit);
+        let rfc3339 = n >= 21
+            && ((tail(1) == Some(b'Z') && tail(4) == Some(b':') && tail(7) == Some(b':'))
+                || (tail(3) == Some(b':')
+                    && matches!(tail(6), Some(b'+' | b'-'))
+                    && tail(9) == Some(b':')));
+        if !ctime && !rfc3339 {
+            return None;
+        }
+        let from = n.saturating_sub(36).max(1);
+        (from..n - 9).find(|&at| {
+            let starts = if ctime {
+                line[at].is_ascii_uppercase()
+            } else {
+                line[at].is_ascii_digit()
+            };
+            // A date starts with a letter: any byte may come before it. Digits
+            // glued to digits cannot be told apart.
+            let apart = ctime || !line[at - 1].is_ascii_digit();
+            starts && apart && Timestamp::parse(&line[at..]).is_some()
+        })
+    }
+
     /// Seconds and nanoseconds since the Unix epoch; a time without an offset
     /// is taken as UTC, so such times compare correctly only among themselves.
     pub fn instant(&self) -> (i64, u32) {
@@ -376,6 +408,38 @@ mod tests {
         ];
         for line in cases {
             assert_eq!(Timestamp::parse(line.as_bytes()), None, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn finds_timestamps_glued_to_cut_lines() {
+        let cases: &[(&str, Option<usize>)] = &[
+            (
+                "\t/usr/local/go/src/net/http/serFri Nov 27 15:14:19 IST 2026",
+                Some(31),
+            ),
+            (
+                "#\t0x6b9d7b\tmain.(*Category).indexDepthFri Nov 27 15:14:19 IST 2026",
+                Some(38),
+            ),
+            ("10 @ 0x48c9ea 0x4182026-11-27T15:14:40+05:30", None),
+            ("10 @ 0x48c9ea 0x418cx2026-11-27T15:14:40+05:30", Some(21)),
+            ("main.f(0x1)2026-11-27T09:14:40Z", Some(11)),
+            ("Fri Nov 27 15:14:19 IST 2026", None),
+            ("goroutine 4Fri Nov 27 15:14:19 IST 2026", Some(11)),
+            (
+                "#\t0x6bc0f6\tmain.(*Server).quote+0x96\t/home/dev/shop/server.go:75",
+                None,
+            ),
+            ("\t/usr/local/go/src/runtime/proc.go:1985", None),
+            ("# MaxRSS = 15769600 2026", None),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(
+                Timestamp::find_glued(line.as_bytes()),
+                *expected,
+                "{line:?}"
+            );
         }
     }
 

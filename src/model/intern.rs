@@ -68,6 +68,8 @@ pub struct Interner {
     stack_frames: Vec<FrameId>,
     stack_starts: Vec<u32>,
     stack_table: HashTable<StackId>,
+    /// Goroutine states of debug=2 dumps (`chan receive`); 0 is "no state".
+    states: Vec<Box<str>>,
 }
 
 impl Default for Interner {
@@ -86,6 +88,7 @@ impl Interner {
             stack_frames: Vec::new(),
             stack_starts: vec![0],
             stack_table: HashTable::new(),
+            states: vec!["".into()],
         };
         let empty = interner.stack(&[]);
         debug_assert_eq!(empty, StackId::EMPTY);
@@ -160,6 +163,20 @@ impl Interner {
     /// Number of distinct stacks, the empty one included.
     pub fn stack_count(&self) -> usize {
         self.stack_starts.len() - 1
+    }
+
+    /// The id of a goroutine state (there are a few dozen), adding it if new.
+    pub fn state(&mut self, name: &str) -> u32 {
+        if let Some(id) = self.states.iter().position(|s| &**s == name) {
+            return id as u32;
+        }
+        self.states.push(name.into());
+        self.states.len() as u32 - 1
+    }
+
+    /// The name of state `id`; empty for 0.
+    pub fn state_name(&self, id: u32) -> &str {
+        &self.states[id as usize]
     }
 }
 

@@ -4,22 +4,29 @@
 //! ```json
 //! {"index":0,"time":"2026-11-27T15:13:27","time_raw":"Fri Nov 27 15:13:27 IST 2026",
 //!  "kind":"goroutine","total":55,"status":"complete","error":null,
-//!  "records":[{"count":10,"labels":{"handler":"order"},"truncated":false,
+//!  "sample_types":["goroutine"],"memstats":{},
+//!  "records":[{"count":10,"values":[10],"labels":{"handler":"order"},"truncated":false,
+//!              "state":null,"wait_minutes":null,
 //!              "frames":[{"func":"main.(*Server).quote","file":"/home/dev/shop/server.go","line":75}]}]}
 //! ```
 //!
 //! Frames are leaf first. `time`, `time_raw`, `kind`, `total` and `error` are
 //! `null` when unknown; a frame known only by its address has that address as
-//! `func`, `""` as `file` and `0` as `line`. Bytes that are not UTF-8 are
-//! written as U+FFFD. Reading ignores `index` and `time` (the position in the
-//! new input and the parsed `time_raw` take their place) and unknown keys.
+//! `func`, `""` as `file` and `0` as `line`. `values` go with `sample_types`
+//! (pprof's names: the profile's name for count profiles; alloc_objects,
+//! alloc_space, inuse_objects, inuse_space for heap; contentions, delay in
+//! nanoseconds for block and mutex). `state` and `wait_minutes` (least, most)
+//! come from debug=2 dumps, `memstats` from a heap profile's trailer (numbers
+//! where the value is one). Bytes that are not UTF-8 are written as U+FFFD.
+//! Reading ignores `index` and `time` (the position in the new input and the
+//! parsed `time_raw` take their place) and unknown keys.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
-use super::{FrameRef, Interner, Record, Snapshot, Status, go_quote};
+use super::{FrameRef, Interner, Record, Sample, Snapshot, Status, go_quote};
 use crate::input::timestamp::Timestamp;
 
 /// A snapshot with the interner that names its frames, serializable as JSON.
@@ -33,7 +40,7 @@ pub struct SnapshotJson<'a> {
 impl Serialize for SnapshotJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let snap = self.snapshot;
-        let mut map = serializer.serialize_map(Some(9))?;
+        let mut map = serializer.serialize_map(Some(11))?;
         map.serialize_entry("index", &snap.index)?;
         map.serialize_entry("time", &snap.time.map(|t| t.to_string()))?;
         map.serialize_entry("time_raw", &non_empty(&snap.time_raw))?;
@@ -41,6 +48,8 @@ impl Serialize for SnapshotJson<'_> {
         map.serialize_entry("total", &snap.total)?;
         map.serialize_entry("status", snap.status.as_str())?;
         map.serialize_entry("error", &snap.error)?;
+        map.serialize_entry("sample_types", &snap.sample.value_names(&snap.kind))?;
+        map.serialize_entry("memstats", &MemStats(&snap.memstats))?;
         map.serialize_entry("records", &Records(self))?;
         map.end()
     }
@@ -73,17 +82,38 @@ struct RecordJson<'a> {
 
 impl Serialize for RecordJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let labels: BTreeMap<String, String> = self
-            .parent
-            .snapshot
-            .labels(self.record)
-            .into_iter()
-            .collect();
-        let mut map = serializer.serialize_map(Some(4))?;
-        map.serialize_entry("count", &self.record.count)?;
+        let snap = self.parent.snapshot;
+        let record = self.record;
+        let labels: BTreeMap<String, String> = snap.labels(record).into_iter().collect();
+        let values = &record.values[..snap.sample.value_names(&snap.kind).len()];
+        let state = (record.state != 0).then(|| self.parent.interner.state_name(record.state));
+        let mut map = serializer.serialize_map(Some(7))?;
+        map.serialize_entry("count", &record.count)?;
+        map.serialize_entry("values", values)?;
         map.serialize_entry("labels", &labels)?;
-        map.serialize_entry("truncated", &self.record.truncated)?;
+        map.serialize_entry("truncated", &record.truncated)?;
+        map.serialize_entry("state", &state)?;
+        map.serialize_entry("wait_minutes", &record.wait_minutes)?;
         map.serialize_entry("frames", &FramesJson(self))?;
+        map.end()
+    }
+}
+
+/// MemStats values, sorted by name, as JSON numbers where they are numbers.
+struct MemStats<'a>(&'a [(String, String)]);
+
+impl Serialize for MemStats<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut sorted: Vec<&(String, String)> = self.0.iter().collect();
+        sorted.sort();
+        let mut map = serializer.serialize_map(Some(sorted.len()))?;
+        for (name, value) in sorted {
+            match (value.parse::<u64>(), value.parse::<f64>()) {
+                (Ok(n), _) => map.serialize_entry(name, &n)?,
+                (_, Ok(x)) if x.is_finite() => map.serialize_entry(name, &x)?,
+                _ => map.serialize_entry(name, value)?,
+            }
+        }
         map.end()
     }
 }
@@ -122,6 +152,10 @@ struct SnapshotIn {
     status: String,
     error: Option<String>,
     #[serde(default)]
+    sample_types: Vec<String>,
+    #[serde(default)]
+    memstats: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
     records: Vec<RecordIn>,
 }
 
@@ -129,9 +163,13 @@ struct SnapshotIn {
 struct RecordIn {
     count: u64,
     #[serde(default)]
+    values: Vec<u64>,
+    #[serde(default)]
     labels: BTreeMap<String, String>,
     #[serde(default)]
     truncated: bool,
+    state: Option<String>,
+    wait_minutes: Option<(u32, u32)>,
     #[serde(default)]
     frames: Vec<FrameIn>,
 }
@@ -163,6 +201,18 @@ pub fn read_snapshot(
     snap.kind = input.kind.unwrap_or_default();
     snap.total = input.total;
     snap.error = input.error;
+    snap.sample = [Sample::Heap, Sample::Contention]
+        .into_iter()
+        .find(|s| s.value_names("") == input.sample_types)
+        .unwrap_or(Sample::Count);
+    snap.memstats = input
+        .memstats
+        .into_iter()
+        .map(|(name, value)| match value {
+            serde_json::Value::String(text) => (name, text),
+            other => (name, other.to_string()),
+        })
+        .collect();
     let mut frames = Vec::new();
     let mut labels = Vec::new();
     for record in input.records {
@@ -176,8 +226,17 @@ pub fn read_snapshot(
         }
         labels.clear();
         write_labels(&record.labels, &mut labels);
-        let stack = interner.stack(&frames);
-        snap.push_record(record.count, stack, record.truncated, &labels);
+        let mut new = Record::new(record.count, interner.stack(&frames));
+        if !record.values.is_empty() {
+            new.values = [0; 4];
+        }
+        for (slot, value) in new.values.iter_mut().zip(&record.values) {
+            *slot = *value;
+        }
+        new.truncated = record.truncated;
+        new.state = record.state.map_or(0, |name| interner.state(&name));
+        new.wait_minutes = record.wait_minutes;
+        snap.push_record(new, &labels);
     }
     Ok(status)
 }
@@ -223,7 +282,7 @@ mod tests {
             interner: &interner,
         })
         .unwrap();
-        let expected = r#"{"index":7,"time":"2026-11-27T15:13:27","time_raw":"Fri Nov 27 15:13:27 IST 2026","kind":"goroutine","total":3,"status":"partial","error":null,"records":[{"count":2,"labels":{"a":"1\"","b":"2"},"truncated":true,"frames":[{"func":"main.leaf","file":"/a.go","line":3},{"func":"0x493b61","file":"","line":0}]},{"count":1,"labels":{},"truncated":false,"frames":[]}]}"#;
+        let expected = r#"{"index":7,"time":"2026-11-27T15:13:27","time_raw":"Fri Nov 27 15:13:27 IST 2026","kind":"goroutine","total":3,"status":"partial","error":null,"sample_types":["goroutine"],"memstats":{},"records":[{"count":2,"values":[2],"labels":{"a":"1\"","b":"2"},"truncated":true,"state":null,"wait_minutes":null,"frames":[{"func":"main.leaf","file":"/a.go","line":3},{"func":"0x493b61","file":"","line":0}]},{"count":1,"values":[1],"labels":{},"truncated":false,"state":null,"wait_minutes":null,"frames":[]}]}"#;
         assert_eq!(written, expected);
     }
 

@@ -7,4 +7,4 @@ pub mod series;
 mod snapshot;
 
 pub use intern::{Frame, FrameId, FrameRef, Interner, StackId};
-pub use snapshot::{Record, Snapshot, Status, go_quote, parse_labels, unquote};
+pub use snapshot::{Record, Sample, Snapshot, Status, go_quote, parse_labels, unquote};

@@ -54,17 +54,87 @@ impl Status {
     }
 }
 
+/// What the values of a profile's records measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sample {
+    /// One value: how many goroutines (threads) share the stack. goroutine,
+    /// threadcreate, goroutineleak and custom profiles, and debug=2 dumps.
+    #[default]
+    Count,
+    /// heap and allocs: alloc_objects, alloc_space, inuse_objects, inuse_space.
+    Heap,
+    /// block and mutex: contentions, delay (nanoseconds).
+    Contention,
+}
+
+impl Sample {
+    /// The values' names, in the order of [`Record::values`], as pprof names
+    /// them; a count profile's one value is named after the profile.
+    pub fn value_names(self, kind: &str) -> Vec<&str> {
+        match self {
+            Sample::Count => vec![kind],
+            Sample::Heap => vec![
+                "alloc_objects",
+                "alloc_space",
+                "inuse_objects",
+                "inuse_space",
+            ],
+            Sample::Contention => vec!["contentions", "delay"],
+        }
+    }
+
+    /// pprof's default value: the count, inuse_space, delay.
+    pub fn default_value(self) -> usize {
+        match self {
+            Sample::Count => 0,
+            Sample::Heap => 3,
+            Sample::Contention => 1,
+        }
+    }
+
+    /// The index of the value named `name` (`count` names a count profile's value too).
+    pub fn value_index(self, kind: &str, name: &str) -> Option<usize> {
+        if self == Sample::Count && name == "count" {
+            return Some(0);
+        }
+        self.value_names(kind).iter().position(|&n| n == name)
+    }
+}
+
 /// One record of a profile: a stack and how many goroutines (threads, …) share it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
-    /// How many goroutines (or threads) have this stack and labels.
+    /// How many goroutines (threads, objects in use, contention events) the
+    /// record stands for: for count profiles its one value.
     pub count: u64,
+    /// Every value of the record, in the order of [`Sample::value_names`],
+    /// scaled as pprof scales them; unused slots are 0.
+    pub values: [u64; 4],
     /// The stack, leaf first; [`StackId::EMPTY`] when stacks were not asked for.
     pub stack: StackId,
-    /// True when the runtime cut the stack at its depth limit.
+    /// True when the runtime cut the stack at its depth limit, or a dump elided frames.
     pub truncated: bool,
+    /// debug=2 dumps: the goroutines' state (`chan receive`), interned; 0 for none.
+    pub state: u32,
+    /// debug=2 dumps: the least and the most minutes the goroutines had waited.
+    pub wait_minutes: Option<(u32, u32)>,
     /// The labels' text (`{"k":"v", ...}`) in the snapshot's label buffer.
     labels: Range<u32>,
+}
+
+impl Record {
+    /// A record of a count profile, with no labels, state or truncation.
+    pub fn new(count: u64, stack: StackId) -> Record {
+        Record {
+            count,
+            values: [count, 0, 0, 0],
+            stack,
+            truncated: false,
+            state: 0,
+            wait_minutes: None,
+            labels: 0..0,
+        }
+    }
 }
 
 /// One profile taken at one time.
@@ -79,8 +149,13 @@ pub struct Snapshot {
     /// The profile's name (`goroutine`, `threadcreate`, `goroutineleak`, …);
     /// empty for `missing` and `error` snapshots.
     pub kind: String,
-    /// The total its header announced, where the format has one.
+    /// The total its header announced, where the format has one; for a
+    /// debug=2 dump, the number of goroutines in it.
     pub total: Option<u64>,
+    /// What the records' values measure.
+    pub sample: Sample,
+    /// heap profiles: the `# runtime.MemStats` trailer, as `(name, value)`.
+    pub memstats: Vec<(String, String)>,
     /// The records, in input order.
     pub records: Vec<Record>,
     /// How the snapshot ended.
@@ -102,6 +177,8 @@ impl Snapshot {
         let mut labels = std::mem::take(&mut self.labels);
         let mut time_raw = std::mem::take(&mut self.time_raw);
         let mut kind = std::mem::take(&mut self.kind);
+        let mut memstats = std::mem::take(&mut self.memstats);
+        memstats.clear();
         records.clear();
         raw.clear();
         labels.clear();
@@ -113,20 +190,17 @@ impl Snapshot {
             labels,
             time_raw,
             kind,
+            memstats,
             ..Snapshot::default()
         };
     }
 
-    /// Adds a record whose labels' text is `labels` (empty for none).
-    pub fn push_record(&mut self, count: u64, stack: StackId, truncated: bool, labels: &[u8]) {
+    /// Adds `record` with the labels' text `labels` (empty for none).
+    pub fn push_record(&mut self, mut record: Record, labels: &[u8]) {
         let start = self.labels.len() as u32;
         self.labels.extend_from_slice(labels);
-        self.records.push(Record {
-            count,
-            stack,
-            truncated,
-            labels: start..self.labels.len() as u32,
-        });
+        record.labels = start..self.labels.len() as u32;
+        self.records.push(record);
     }
 
     /// The sum of the records' counts.
@@ -312,8 +386,8 @@ mod tests {
     #[test]
     fn records_keep_their_labels() {
         let mut snap = Snapshot::default();
-        snap.push_record(3, StackId::EMPTY, false, br#"{"a":"1"}"#);
-        snap.push_record(4, StackId::EMPTY, true, b"");
+        snap.push_record(Record::new(3, StackId::EMPTY), br#"{"a":"1"}"#);
+        snap.push_record(Record::new(4, StackId::EMPTY), b"");
         assert_eq!(snap.counted(), 7);
         assert_eq!(snap.labels(&snap.records[0]), pairs(&[("a", "1")]));
         assert!(snap.labels_text(&snap.records[1]).is_empty());

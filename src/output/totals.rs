@@ -1,6 +1,7 @@
 //! `pp-totals`: one CSV row per snapshot, written the moment it is complete.
 //!
-//! Columns: `index,time,elapsed_s,kind,total,records,status`. The header is
+//! Columns: `index,time,elapsed_s,kind,total,records,status`, then the heap and
+//! contention value sums. The header is
 //! written before any input is read, and each row is flushed before the
 //! program waits for more input, so `curl-loop | pp-totals` is live.
 
@@ -13,11 +14,11 @@ use crate::cli::{self, InputArgs, input_args};
 use crate::error::Error;
 use crate::input::Source;
 use crate::input::timestamp::Timestamp;
-use crate::model::{Interner, Snapshot};
+use crate::model::{Interner, Sample, Snapshot};
 use crate::pipeline;
 
 /// The CSV header; columns may be added after these, never before.
-pub const HEADER: [&str; 7] = [
+pub const HEADER: [&str; 13] = [
     "index",
     "time",
     "elapsed_s",
@@ -25,6 +26,12 @@ pub const HEADER: [&str; 7] = [
     "total",
     "records",
     "status",
+    "alloc_objects",
+    "alloc_space",
+    "inuse_objects",
+    "inuse_space",
+    "contentions",
+    "delay",
 ];
 
 // Command line of `pp-totals`. (A `//` comment: bpaf would print a doc comment as a heading.)
@@ -44,7 +51,12 @@ pub fn parser() -> OptionParser<TotalsArgs> {
             "Reads a log of Go text profiles (the output of a loop that appends `date` and \
              `curl -sS .../debug/pprof/goroutine?debug=1` to a file, or any Go text profile, or \
              pp-split JSON lines) and writes one CSV row per snapshot: \
-             index,time,elapsed_s,kind,total,records,status. \
+             index,time,elapsed_s,kind,total,records,status, then the sums of the values of \
+             heap profiles (alloc_objects,alloc_space,inuse_objects,inuse_space, scaled as pprof \
+             scales them) and of block and mutex profiles (contentions,delay in nanoseconds), \
+             empty for other kinds. For a goroutine dump (debug=2, a traceback), total is its \
+             number of goroutines and records its groups of goroutines with the same stack and \
+             state. \
              A row is written the moment its snapshot is complete, so it works live at the end \
              of a pipe. Status is complete, partial (cut off, or counts below the total), missing \
              (a timestamp with nothing after it) or error (the server answered something else). \
@@ -114,15 +126,17 @@ impl<W: Write> Consumer for TotalsWriter<W> {
             (true, Some(total)) => total.to_string(),
             _ => String::new(),
         };
-        self.csv.write_record([
-            snap.index.to_string().as_str(),
-            &time,
-            &elapsed,
-            &snap.kind,
-            &total,
-            snap.records.len().to_string().as_str(),
-            snap.status.as_str(),
-        ])?;
+        let mut row = vec![
+            snap.index.to_string(),
+            time,
+            elapsed,
+            snap.kind.clone(),
+            total,
+            snap.records.len().to_string(),
+            snap.status.as_str().to_string(),
+        ];
+        row.extend(value_totals(snap));
+        self.csv.write_record(&row)?;
         Ok(())
     }
 
@@ -130,6 +144,33 @@ impl<W: Write> Consumer for TotalsWriter<W> {
         self.csv.flush()?;
         Ok(())
     }
+}
+
+/// The heap columns (alloc_objects, alloc_space, inuse_objects, inuse_space)
+/// and the contention columns (contentions, delay): the sums of the records'
+/// values, as pprof scales them; empty for other kinds.
+fn value_totals(snap: &Snapshot) -> [String; 6] {
+    let sum = |i: usize| {
+        snap.records
+            .iter()
+            .map(|r| r.values[i])
+            .sum::<u64>()
+            .to_string()
+    };
+    let mut columns: [String; 6] = Default::default();
+    match snap.sample {
+        Sample::Heap if snap.status.has_profile() => {
+            for (i, column) in columns[..4].iter_mut().enumerate() {
+                *column = sum(i);
+            }
+        }
+        Sample::Contention if snap.status.has_profile() => {
+            columns[4] = sum(0);
+            columns[5] = sum(1);
+        }
+        _ => {}
+    }
+    columns
 }
 
 /// Exact seconds from `first` to `t`: `12`, `0.5`, `-3`.

@@ -68,6 +68,8 @@ pub struct FoldOptions {
     pub labels: bool,
     /// The snapshot's time (or `snapshot#N`) as the root frame. Default is `false`.
     pub per_snapshot: bool,
+    /// debug=2 dumps: the goroutines' state as a root frame (`[chan receive]`). Default is `false`.
+    pub state: bool,
     /// Drop parked runtime frames at the leaf. Default is `false`.
     pub trim_runtime: bool,
     /// Fold only this kind of profile; `None` folds the one kind the input has.
@@ -85,6 +87,7 @@ pub const TRUNCATED: &str = "[truncated]";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Key {
     snapshot: u32,
+    state: u32,
     labels: u32,
     stack: u32,
     truncated: bool,
@@ -132,6 +135,10 @@ pub struct Folder {
     label_ids: HashMap<Vec<u8>, u32>,
     label_texts: Vec<String>,
     snapshot_roots: Vec<String>,
+    /// Interned state id → its root frame (`[chan receive]`).
+    state_roots: HashMap<u32, String>,
+    /// Which of a record's values is folded (see `Sample::value_names`).
+    value: usize,
     current: Counts,
     totals: HashMap<Key, Acc>,
     folded: u64,
@@ -153,6 +160,8 @@ impl Folder {
             label_ids: HashMap::new(),
             label_texts: vec![String::new()],
             snapshot_roots: Vec::new(),
+            state_roots: HashMap::new(),
+            value: 0,
             current: HashMap::new(),
             totals: HashMap::new(),
             folded: 0,
@@ -189,20 +198,7 @@ impl Folder {
             if value == 0 {
                 continue;
             }
-            let mut roots = Vec::new();
-            if key.snapshot != u32::MAX {
-                roots.push(self.snapshot_roots[key.snapshot as usize].clone());
-            }
-            if key.labels != 0 {
-                roots.extend(
-                    self.label_texts[key.labels as usize]
-                        .split(';')
-                        .map(String::from),
-                );
-            }
-            if key.truncated {
-                roots.push(TRUNCATED.to_string());
-            }
+            let roots = self.roots(key).into_iter().map(String::from).collect();
             let (stack, trimmed) = self.stack_reps[key.stack as usize];
             stacks.push(FoldedStack {
                 roots,
@@ -250,20 +246,30 @@ impl Folder {
     /// The folded text of `key`: roots first, then the stack root first.
     fn render(&self, key: &Key) -> String {
         let mut text = String::new();
-        if key.snapshot != u32::MAX {
-            text.push_str(&self.snapshot_roots[key.snapshot as usize]);
-            text.push(';');
-        }
-        if key.labels != 0 {
-            text.push_str(&self.label_texts[key.labels as usize]);
-            text.push(';');
-        }
-        if key.truncated {
-            text.push_str(TRUNCATED);
+        for root in self.roots(key) {
+            text.push_str(root);
             text.push(';');
         }
         text.push_str(&self.stack_texts[key.stack as usize]);
         text
+    }
+
+    /// The pseudo-frames above a key's stack, outermost first.
+    fn roots(&self, key: &Key) -> Vec<&str> {
+        let mut roots = Vec::new();
+        if key.snapshot != u32::MAX {
+            roots.push(self.snapshot_roots[key.snapshot as usize].as_str());
+        }
+        if key.state != 0 {
+            roots.push(self.state_roots[&key.state].as_str());
+        }
+        if key.labels != 0 {
+            roots.extend(self.label_texts[key.labels as usize].split(';'));
+        }
+        if key.truncated {
+            roots.push(TRUNCATED);
+        }
+        roots
     }
 
     /// The folded stack id of `stack`, folding it the first time.
@@ -300,6 +306,19 @@ impl Folder {
         self.stack_keys[slot] - 1
     }
 
+    fn state_key(&mut self, state: u32, interner: &Interner) -> u32 {
+        if !self.options.state || state == 0 {
+            return 0;
+        }
+        self.state_roots.entry(state).or_insert_with(|| {
+            let mut root = String::from("[");
+            push_safe(interner.state_name(state), &mut root);
+            root.push(']');
+            root
+        });
+        state
+    }
+
     fn labels_key(&mut self, text: &[u8]) -> u32 {
         if !self.options.labels || text.is_empty() {
             return 0;
@@ -328,12 +347,17 @@ impl Folder {
 
     /// Checks that `snap` is of the kind being folded; false to skip it.
     fn wants_kind(&mut self, snap: &Snapshot) -> Result<bool, Error> {
-        if let Some(kind) = &self.options.kind {
-            return Ok(*kind == snap.kind);
+        if self
+            .options
+            .kind
+            .as_ref()
+            .is_some_and(|kind| *kind != snap.kind)
+        {
+            return Ok(false);
         }
         match &self.kind {
             None => {
-                check_value(&snap.kind, self.options.value.as_deref())?;
+                self.value = value_index(snap, self.options.value.as_deref())?;
                 self.kind = Some(snap.kind.clone());
                 Ok(true)
             }
@@ -362,15 +386,18 @@ impl Folder {
     }
 }
 
-/// Checks `--value` against the values a profile of `kind` has.
-fn check_value(kind: &str, value: Option<&str>) -> Result<(), Error> {
-    match value {
-        None => Ok(()),
-        Some(name) if name == kind || name == "count" => Ok(()),
-        Some(name) => Err(Error::Usage(format!(
-            "--value {name}: {kind} profiles have one value, {kind} (also called count)"
-        ))),
-    }
+/// The index of `--value NAME` among the values of `snap`'s kind, or pprof's default.
+fn value_index(snap: &Snapshot, value: Option<&str>) -> Result<usize, Error> {
+    let Some(name) = value else {
+        return Ok(snap.sample.default_value());
+    };
+    snap.sample.value_index(&snap.kind, name).ok_or_else(|| {
+        let names = snap.sample.value_names(&snap.kind).join(", ");
+        Error::Usage(format!(
+            "--value {name}: {} profiles have these values: {names}",
+            snap.kind
+        ))
+    })
 }
 
 impl Consumer for Folder {
@@ -385,11 +412,12 @@ impl Consumer for Folder {
         for record in &snap.records {
             let key = Key {
                 snapshot,
+                state: self.state_key(record.state, interner),
                 labels: self.labels_key(snap.labels_text(record)),
                 stack: self.stack_key(record.stack, interner),
                 truncated: record.truncated,
             };
-            *current.entry(key).or_default() += record.count;
+            *current.entry(key).or_default() += record.values[self.value];
         }
         for (key, &count) in &current {
             let acc = self.totals.entry(*key).or_default();

@@ -54,6 +54,10 @@ pub struct FoldArgs {
     /// Put each snapshot's time (or `snapshot#N`) at the root: a flame chart over time.
     #[bpaf(long("per-snapshot"))]
     per_snapshot: bool,
+    /// For goroutine dumps (debug=2, tracebacks): put each goroutine's state at the root
+    /// (`[chan receive]`).
+    #[bpaf(long("state"))]
+    state: bool,
     /// Write two counts per line, `stack before after`: the first complete snapshot and the
     /// last one (or --base and the input), which flamegraph.pl and inferno draw as a
     /// differential flame graph.
@@ -74,8 +78,11 @@ pub struct FoldArgs {
     /// input holds several kinds, whose counts cannot be added together.
     #[bpaf(long("kind"), argument("KIND"))]
     kind: Option<String>,
-    /// The value to fold, for profiles that carry several; the default is pprof's default
-    /// for the kind. A goroutine profile has one: goroutine (also called count).
+    /// The value to fold, for profiles that carry several, named as pprof names them: heap
+    /// (also allocs): alloc_objects, alloc_space, inuse_objects, inuse_space (default; use
+    /// alloc_space for an allocs profile, whose text is the same as heap's); block and mutex:
+    /// contentions, delay (default, nanoseconds). Count profiles have one value, named after
+    /// the profile (goroutine) or count.
     #[bpaf(long("value"), argument("NAME"))]
     value: Option<String>,
     #[bpaf(external(input_args))]
@@ -85,10 +92,12 @@ pub struct FoldArgs {
 /// The `pp-fold` parser, with its help text (also the man page's source).
 pub fn parser() -> OptionParser<FoldArgs> {
     let header = format!(
-        "Reads a log of Go text profiles (timestamp lines between goroutine?debug=1 \
-         profiles), any Go text profile, or pp-split JSON lines, and writes one line per \
-         distinct stack: its frames root first, joined by `;`, a space and its count, sorted \
-         bytewise. Counts are summed over every snapshot with a profile (complete or partial); \
+        "Reads a log of Go text profiles (timestamp lines between goroutine?debug=1 or \
+         debug=2 profiles), any Go text profile (goroutine, threadcreate, heap, allocs, block, \
+         mutex, debug=2 dumps, panic and SIGQUIT tracebacks), or pp-split JSON lines, and \
+         writes one line per distinct stack: its frames root first, joined by `;`, a space and \
+         its count (or the value chosen with --value), sorted bytewise. Counts are summed over \
+         every snapshot with a profile (complete or partial); \
          see --aggregate. A stack cut at the runtime's depth limit (32 PCs before Go 1.23, 128 \
          since) gets the root frame {TRUNCATED}. Frame names are made safe for every reader: \
          bytes that are not UTF-8 become U+FFFD, control characters a space, `;` becomes `_`, \
@@ -105,7 +114,7 @@ pub fn parser() -> OptionParser<FoldArgs> {
         )
         .to_options()
         .version(env!("CARGO_PKG_VERSION"))
-        .descr("fold the stacks of Go goroutine profiles for flame graphs")
+        .descr("fold the stacks of Go profiles and goroutine dumps for flame graphs")
         .header(header.as_str())
         .footer(FOOTER)
 }
@@ -127,6 +136,7 @@ pub fn run(args: FoldArgs) -> Result<i32, Error> {
         style: args.style,
         labels: args.labels,
         per_snapshot: args.per_snapshot,
+        state: args.state,
         trim_runtime: args.trim_runtime,
         kind: args.kind,
         value: args.value,

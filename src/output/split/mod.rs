@@ -7,6 +7,7 @@
 //! original bytes and are written as debug=1 text rebuilt from the model.
 
 mod select;
+mod text;
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
@@ -22,6 +23,7 @@ use crate::model::json::SnapshotJson;
 use crate::model::{Interner, Snapshot};
 use crate::pipeline;
 pub use select::{Selection, Selector, StatusList, Take, TimeArg};
+pub use text::render_text;
 
 // What `pp-split` writes. (A `//` comment: bpaf would print a doc comment as a heading.)
 #[derive(Debug, Clone, Bpaf)]
@@ -227,85 +229,4 @@ fn write_file(path: &Path, bytes: &[u8], force: bool) -> Result<(), Error> {
     })?;
     file.write_all(bytes)
         .map_err(|e| Error::input(&name, e.to_string()))
-}
-
-/// A snapshot as text: its original bytes, or debug=1 text rebuilt from the
-/// model when it has none (it came from JSON). Always ends with a newline.
-pub fn render_text(snap: &Snapshot, interner: &Interner, out: &mut Vec<u8>) {
-    if !snap.raw.is_empty() {
-        out.extend_from_slice(&snap.raw);
-    } else {
-        rebuild_text(snap, interner, out);
-    }
-    if out.last().is_some_and(|&b| b != b'\n') {
-        out.push(b'\n');
-    }
-}
-
-fn rebuild_text(snap: &Snapshot, interner: &Interner, out: &mut Vec<u8>) {
-    if !snap.time_raw.is_empty() {
-        out.extend_from_slice(snap.time_raw.as_bytes());
-        out.push(b'\n');
-    }
-    if let Some(error) = &snap.error {
-        out.extend_from_slice(error.as_bytes());
-        out.push(b'\n');
-    }
-    if !snap.status.has_profile() {
-        return;
-    }
-    let total = snap.total.unwrap_or_else(|| snap.counted());
-    out.extend_from_slice(format!("{} profile: total {total}\n", snap.kind).as_bytes());
-    for record in &snap.records {
-        let frames = interner.frames_of(record.stack);
-        write_record_text(
-            record.count,
-            record.truncated,
-            frames.len(),
-            snap.labels_text(record),
-            out,
-        );
-        for (depth, &id) in frames.iter().enumerate() {
-            let frame = interner.get(id);
-            if frame.file.is_empty() && frame.func.starts_with(b"0x") {
-                out.extend_from_slice(b"#\t");
-                out.extend_from_slice(&frame.func);
-            } else {
-                out.extend_from_slice(format!("#\t0x{:x}\t", FRAME_BASE + depth).as_bytes());
-                out.extend_from_slice(&frame.func);
-                out.push(b'\t');
-                out.extend_from_slice(&frame.file);
-                out.extend_from_slice(format!(":{}", frame.line).as_bytes());
-            }
-            out.push(b'\n');
-        }
-        out.push(b'\n');
-    }
-}
-
-/// Rebuilt frames get addresses from here up, so that a truncated record can
-/// be written the way the runtime writes one (see [`write_record_text`]).
-const FRAME_BASE: usize = 0x1000;
-
-/// The `COUNT @ ...` and labels lines of a rebuilt record. A record that is
-/// not truncated gets no addresses. A truncated one gets as many as the
-/// runtime's depth limit, the root-most one matching its root frame, which is
-/// how the parser recognises a stack cut at the limit.
-fn write_record_text(count: u64, truncated: bool, frames: usize, labels: &[u8], out: &mut Vec<u8>) {
-    out.extend_from_slice(format!("{count} @").as_bytes());
-    if truncated {
-        let limit = if frames <= 32 { 32 } else { 128 };
-        let shown = frames.min(limit);
-        let hidden = 1..=limit - shown;
-        let visible = (0..shown).map(|depth| FRAME_BASE + depth + 1);
-        for pc in hidden.chain(visible) {
-            out.extend_from_slice(format!(" 0x{pc:x}").as_bytes());
-        }
-    }
-    out.push(b'\n');
-    if !labels.is_empty() {
-        out.extend_from_slice(b"# labels: ");
-        out.extend_from_slice(labels);
-        out.push(b'\n');
-    }
 }
