@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use common::{bin, run, stderr, stdout};
 
-const BINS: &[&str] = &["pp-fold", "pp-split", "pp-totals"];
+const BINS: &[&str] = &["pp-fold", "pp-html", "pp-split", "pp-totals"];
 
 #[test]
 fn help_lists_every_flag_of_the_man_page() {

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::{env, fs};
 
 use bpaf::doc::Section;
-use parseprof::output::{fold, split, totals};
+use parseprof::output::{fold, html, split, totals};
 
 fn page<T>(name: &str, parser: bpaf::OptionParser<T>) -> String {
     let vendor = Some(concat!("parseprof ", env!("CARGO_PKG_VERSION")));
@@ -21,6 +21,7 @@ fn page<T>(name: &str, parser: bpaf::OptionParser<T>) -> String {
 fn pages() -> Vec<(&'static str, String)> {
     vec![
         ("pp-fold", page("pp-fold", fold::parser())),
+        ("pp-html", page("pp-html", html::parser())),
         ("pp-split", page("pp-split", split::parser())),
         ("pp-totals", page("pp-totals", totals::parser())),
     ]

@@ -24,6 +24,7 @@ pub fn bin(name: &str) -> PathBuf {
     match name {
         "pp-totals" => PathBuf::from(env!("CARGO_BIN_EXE_pp-totals")),
         "pp-fold" => PathBuf::from(env!("CARGO_BIN_EXE_pp-fold")),
+        "pp-html" => PathBuf::from(env!("CARGO_BIN_EXE_pp-html")),
         "pp-split" => PathBuf::from(env!("CARGO_BIN_EXE_pp-split")),
         other => panic!("no binary {other}"),
     }

@@ -1,0 +1,189 @@
+//! The page: one self-contained HTML document with its CSS and script
+//! inline, a Content-Security-Policy that forbids every network load, the
+//! sections in [`SECTIONS`] order, and the data for the script in a
+//! `<script type="application/json">` block.
+//!
+//! A section is an id, a title and a function that renders its body, so a
+//! new section is one more entry in [`SECTIONS`]. Nothing in the page depends
+//! on when it was made: the same input gives the same bytes.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::escape;
+use super::stacks::TopStack;
+use super::summary::Distribution;
+use super::timeline::{self, Tip};
+use super::top;
+use super::tree::Columns;
+use crate::assemble::Stats;
+use crate::model::Interner;
+use crate::model::series::Series;
+
+const CSS: &str = include_str!("page.css");
+const SCRIPT: &str = include_str!("page.js");
+
+/// Everything the page shows, gathered in one pass over the input.
+pub struct Report<'a> {
+    /// The page's title (from the input; escaped when written).
+    pub title: &'a str,
+    /// The inputs' names, `standard input` for stdin.
+    pub inputs: &'a [String],
+    /// The assembler's counts of snapshots by status and skipped lines.
+    pub stats: &'a Stats,
+    /// The frames and stacks.
+    pub interner: &'a Interner,
+    /// The kind of the profiles reported, if any.
+    pub kind: Option<&'a str>,
+    /// What the counts count: `goroutines`, `threads`, ...
+    pub unit: &'a str,
+    /// How counts over snapshots were combined, in words.
+    pub aggregate_text: &'a str,
+    /// The total per snapshot over time.
+    pub series: &'a Series,
+    /// The totals' distribution, for the median.
+    pub totals: &'a Distribution,
+    /// The call tree, as the page holds it.
+    pub tree: &'a Columns,
+    /// Nodes of the whole call tree (the page may hold fewer).
+    pub tree_nodes: usize,
+    /// The distinct stacks.
+    pub distinct_stacks: usize,
+    /// The heaviest stacks.
+    pub top: &'a [TopStack],
+}
+
+/// One section of the page.
+pub struct Section {
+    /// Its element id, also the link target in the header.
+    pub id: &'static str,
+    /// Its heading.
+    pub title: &'static str,
+    /// Writes its body.
+    pub render: fn(&Report<'_>, &mut String),
+}
+
+/// The sections, in page order.
+pub const SECTIONS: &[Section] = &[
+    Section {
+        id: "summary",
+        title: "Summary",
+        render: super::summary::render,
+    },
+    Section {
+        id: "timeline",
+        title: "Timeline",
+        render: timeline::render,
+    },
+    Section {
+        id: "call-tree",
+        title: "Call tree",
+        render: call_tree,
+    },
+    Section {
+        id: "flame-graph",
+        title: "Flame graph",
+        render: flame_graph,
+    },
+    Section {
+        id: "top-stacks",
+        title: "Top stacks",
+        render: top::render,
+    },
+];
+
+/// The data the page's script reads.
+#[derive(Serialize)]
+struct Data<'a> {
+    unit: &'a str,
+    tree: &'a Columns,
+    timeline: Vec<Tip>,
+}
+
+/// The whole page.
+pub fn render(report: &Report<'_>) -> String {
+    let mut out = String::with_capacity(64 * 1024);
+    out.push_str(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
+         style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n",
+    );
+    let _ = writeln!(
+        out,
+        "<meta name=\"generator\" content=\"pp-html (parseprof {})\">",
+        env!("CARGO_PKG_VERSION")
+    );
+    out.push_str("<title>");
+    escape::text(&mut out, report.title);
+    let _ = write!(out, "</title>\n<style>\n{CSS}</style>\n</head>\n");
+    out.push_str("<body data-state=\"loading\">\n<header><h1>");
+    escape::text(&mut out, report.title);
+    out.push_str("</h1><nav>");
+    for section in SECTIONS {
+        let _ = write!(out, "<a href=\"#{}\">{}</a>", section.id, section.title);
+    }
+    out.push_str("</nav></header>\n<main>\n");
+    for section in SECTIONS {
+        let _ = writeln!(
+            out,
+            "<section id=\"{}\"><h2>{}</h2>",
+            section.id, section.title
+        );
+        (section.render)(report, &mut out);
+        out.push_str("\n</section>\n");
+    }
+    let _ = write!(
+        out,
+        "</main>\n<footer>Made by pp-html, parseprof {}. No network access: \
+         everything is in this file.</footer>\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    data(report, &mut out);
+    let _ = write!(out, "<script>\n{SCRIPT}</script>\n</body>\n</html>\n");
+    out
+}
+
+fn data(report: &Report<'_>, out: &mut String) {
+    let data = Data {
+        unit: report.unit,
+        tree: report.tree,
+        timeline: timeline::tips(report),
+    };
+    let json = serde_json::to_string(&data).expect("plain data serialises");
+    out.push_str("<script type=\"application/json\" id=\"pp-data\">");
+    escape::script_json(out, &json);
+    out.push_str("</script>\n");
+}
+
+fn call_tree(report: &Report<'_>, out: &mut String) {
+    let _ = write!(
+        out,
+        "<p class=\"note\">Root → leaf. Counts are {}: each frame shows the {} that pass \
+         through it, those whose stack ends there (self), and the share of all {}. \
+         Click a row to open it; small children are folded into “more”.</p>",
+        report.aggregate_text,
+        escape::to_html(report.unit),
+        report.tree.total.first().copied().unwrap_or(0)
+    );
+    out.push_str(
+        "<div class=\"controls\"><input id=\"tree-search\" type=\"search\" \
+         placeholder=\"Search functions and files\" aria-label=\"Search functions and files\">\
+         <button id=\"tree-expand\" type=\"button\">Expand all</button>\
+         <button id=\"tree-collapse\" type=\"button\">Collapse all</button>\
+         <span id=\"tree-status\" class=\"dim\"></span></div>\
+         <div class=\"tree-head\"><span>total</span><span>%</span><span>self</span>\
+         <span>function · file:line</span></div>\
+         <div id=\"tree\" class=\"tree\" role=\"tree\"><noscript>The call tree needs JavaScript.</noscript></div>",
+    );
+}
+
+fn flame_graph(_: &Report<'_>, out: &mut String) {
+    out.push_str(
+        "<div class=\"controls\"><button id=\"flame-reset\" type=\"button\">Reset zoom</button>\
+         <span id=\"flame-info\" class=\"info\">Root at the top. Click a frame to zoom in, \
+         hover for its counts.</span></div>\
+         <div id=\"flame\" class=\"flame\"><noscript>The flame graph needs JavaScript.</noscript></div>",
+    );
+}

@@ -1,0 +1,369 @@
+//! Per-stack state over the snapshots, for the top stacks table: each stack's
+//! count in the first and the last snapshot, its peak and when, and its sum.
+//!
+//! Stacks are told apart as pp-fold tells them apart: by their frames after
+//! `--trim-runtime`, each frame by its function (or, with `--lines`, by
+//! function, file and line), plus the labels with `--labels` and the
+//! truncation mark. One small [`StackStat`] per such stack, none per
+//! snapshot: memory grows with distinct stacks, never with the log.
+
+use std::collections::HashMap;
+
+use crate::input::timestamp::Timestamp;
+use crate::model::{FrameId, Interner, Snapshot, StackId, parse_labels};
+use crate::output::fold::{Aggregate, FrameStyle, runtime_leaf_frames};
+
+/// Frames made comparable the way `--lines` asks: by function alone, or by
+/// function, file and line. Equal keys are the same frame for the report.
+#[derive(Default)]
+pub struct Projection {
+    style: FrameStyle,
+    /// Frame id → key + 1; 0 = not projected yet.
+    frame_keys: Vec<u32>,
+    keys: HashMap<FrameKey, u32>,
+}
+
+/// A frame as `--lines` compares it: function, and file and line or nothing.
+type FrameKey = (Box<[u8]>, Box<[u8]>, u32);
+
+impl Projection {
+    /// A projection for frames written in `style`.
+    pub fn new(style: FrameStyle) -> Projection {
+        Projection {
+            style,
+            ..Projection::default()
+        }
+    }
+
+    /// The key of `frame`.
+    pub fn key(&mut self, frame: FrameId, interner: &Interner) -> u32 {
+        let slot = frame.index();
+        if slot >= self.frame_keys.len() {
+            self.frame_keys.resize(slot + 1, 0);
+        }
+        if self.frame_keys[slot] == 0 {
+            let f = interner.get(frame);
+            let (file, line) = match self.style {
+                FrameStyle::Func => (Box::default(), 0),
+                FrameStyle::FuncLine => (Box::default(), f.line),
+                FrameStyle::FuncFileLine => (f.file.clone(), f.line),
+            };
+            let next = self.keys.len() as u32;
+            let key = *self
+                .keys
+                .entry((f.func.clone(), file, line))
+                .or_insert(next);
+            self.frame_keys[slot] = key + 1;
+        }
+        self.frame_keys[slot] - 1
+    }
+}
+
+/// One stack's counts over the snapshots it was folded from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StackStat {
+    /// Count in the first snapshot (0 when the stack was not in it).
+    pub first: u64,
+    /// Count in the latest snapshot that had the stack.
+    pub last: u64,
+    /// Ordinal (1-based, among folded snapshots) of that snapshot.
+    pub last_seen: u64,
+    /// The largest count in one snapshot.
+    pub peak: u64,
+    /// Index of the first snapshot with that count.
+    pub peak_index: u64,
+    /// Time of that snapshot.
+    pub peak_time: Option<Timestamp>,
+    /// The sum over all snapshots.
+    pub sum: u64,
+}
+
+/// One row of the top stacks table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopStack {
+    /// A stack with these frames; show `interner.frames_of(stack)[trimmed..]`.
+    pub stack: StackId,
+    /// Leaf frames dropped by `--trim-runtime`.
+    pub trimmed: usize,
+    /// The labels, with `--labels`.
+    pub labels: Vec<(String, String)>,
+    /// True when the runtime cut the stack at its depth limit.
+    pub truncated: bool,
+    /// The aggregated count (as in the call tree).
+    pub value: u64,
+    /// Count in the last snapshot (0 when the stack was gone by then).
+    pub last: u64,
+    /// The rest of its state.
+    pub stat: StackStat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    stack: u32,
+    labels: u32,
+    truncated: bool,
+}
+
+/// The per-stack state of every distinct stack; see the module documentation.
+pub struct StackTable {
+    trim_runtime: bool,
+    labels: bool,
+    projection: Projection,
+    /// Stack id → projected stack + 1; 0 = not projected yet.
+    stack_keys: Vec<u32>,
+    stack_ids: HashMap<Box<[u32]>, u32>,
+    /// Per projected stack: one stack id with those frames, and its trimmed leaves.
+    reps: Vec<(StackId, usize)>,
+    /// Label text → id; 0 is "no labels".
+    label_ids: HashMap<Box<[u8]>, u32>,
+    label_texts: Vec<Box<[u8]>>,
+    keys: HashMap<Key, u32>,
+    stats: Vec<(Key, StackStat)>,
+    /// Stack id → count in the snapshot being added.
+    current: HashMap<u32, u64>,
+    snapshots: u64,
+}
+
+impl StackTable {
+    /// An empty table; `style`, `trim_runtime` and `labels` as pp-fold's options.
+    pub fn new(style: FrameStyle, trim_runtime: bool, labels: bool) -> StackTable {
+        StackTable {
+            trim_runtime,
+            labels,
+            projection: Projection::new(style),
+            stack_keys: Vec::new(),
+            stack_ids: HashMap::new(),
+            reps: Vec::new(),
+            label_ids: HashMap::new(),
+            label_texts: vec![Box::default()],
+            keys: HashMap::new(),
+            stats: Vec::new(),
+            current: HashMap::new(),
+            snapshots: 0,
+        }
+    }
+
+    /// Adds the counts of one folded snapshot.
+    pub fn add(&mut self, snap: &Snapshot, interner: &Interner) {
+        let records = snap
+            .records
+            .iter()
+            .map(|r| (r.count, r.stack, r.truncated, snap.labels_text(r)));
+        self.add_records(snap.index, snap.time, records, interner);
+    }
+
+    /// Adds one snapshot's records: `(count, stack, truncated, labels text)`.
+    fn add_records<'a>(
+        &mut self,
+        index: u64,
+        time: Option<Timestamp>,
+        records: impl Iterator<Item = (u64, StackId, bool, &'a [u8])>,
+        interner: &Interner,
+    ) {
+        self.snapshots += 1;
+        let mut current = std::mem::take(&mut self.current);
+        current.clear();
+        for (count, stack, truncated, labels) in records {
+            let key = Key {
+                stack: self.stack_key(stack, interner),
+                labels: self.labels_key(labels),
+                truncated,
+            };
+            // Ids in input order: the order of the top stacks' ties.
+            let next = self.stats.len() as u32;
+            let id = *self.keys.entry(key).or_insert(next);
+            if id == next {
+                self.stats.push((key, StackStat::default()));
+            }
+            *current.entry(id).or_default() += count;
+        }
+        for (&id, &count) in &current {
+            let stat = &mut self.stats[id as usize].1;
+            if self.snapshots == 1 {
+                stat.first = count;
+            }
+            stat.last = count;
+            stat.last_seen = self.snapshots;
+            stat.sum += count;
+            if count > stat.peak {
+                stat.peak = count;
+                stat.peak_index = index;
+                stat.peak_time = time;
+            }
+        }
+        self.current = current;
+    }
+
+    /// Number of distinct stacks seen.
+    pub fn len(&self) -> usize {
+        self.stats.len()
+    }
+
+    /// The projection of frames, for building the call tree the same way.
+    pub fn projection(&mut self) -> &mut Projection {
+        &mut self.projection
+    }
+
+    /// The `n` heaviest stacks by `aggregate`, then by growth, then by first appearance.
+    pub fn top(&self, n: usize, aggregate: Aggregate) -> Vec<TopStack> {
+        let mut order: Vec<(u64, i128, usize)> = self
+            .stats
+            .iter()
+            .enumerate()
+            .map(|(i, (_, stat))| {
+                let last = self.last_count(stat);
+                let growth = i128::from(last) - i128::from(stat.first);
+                (self.aggregated(stat, aggregate), growth, i)
+            })
+            .filter(|&(value, _, _)| value > 0)
+            .collect();
+        order.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        order
+            .into_iter()
+            .take(n)
+            .map(|(value, _, i)| self.row(i, value))
+            .collect()
+    }
+
+    fn row(&self, i: usize, value: u64) -> TopStack {
+        let (key, stat) = &self.stats[i];
+        let (stack, trimmed) = self.reps[key.stack as usize];
+        TopStack {
+            stack,
+            trimmed,
+            labels: parse_labels(&self.label_texts[key.labels as usize]),
+            truncated: key.truncated,
+            value,
+            last: self.last_count(stat),
+            stat: *stat,
+        }
+    }
+
+    fn last_count(&self, stat: &StackStat) -> u64 {
+        if stat.last_seen == self.snapshots {
+            stat.last
+        } else {
+            0
+        }
+    }
+
+    /// The count pp-fold would write for this stack.
+    fn aggregated(&self, stat: &StackStat, aggregate: Aggregate) -> u64 {
+        match aggregate {
+            Aggregate::Sum => stat.sum,
+            Aggregate::Max => stat.peak,
+            Aggregate::Last => self.last_count(stat),
+            Aggregate::Mean => (stat.sum + self.snapshots / 2) / self.snapshots.max(1),
+        }
+    }
+
+    fn stack_key(&mut self, stack: StackId, interner: &Interner) -> u32 {
+        let slot = stack.index();
+        if slot >= self.stack_keys.len() {
+            self.stack_keys.resize(slot + 1, 0);
+        }
+        if self.stack_keys[slot] == 0 {
+            let frames = interner.frames_of(stack);
+            let skip = if self.trim_runtime {
+                runtime_leaf_frames(frames, interner)
+            } else {
+                0
+            };
+            let projected: Box<[u32]> = frames[skip..]
+                .iter()
+                .map(|&f| self.projection.key(f, interner))
+                .collect();
+            let next = self.reps.len() as u32;
+            let id = *self.stack_ids.entry(projected).or_insert(next);
+            if id == next {
+                self.reps.push((stack, skip));
+            }
+            self.stack_keys[slot] = id + 1;
+        }
+        self.stack_keys[slot] - 1
+    }
+
+    fn labels_key(&mut self, text: &[u8]) -> u32 {
+        if !self.labels || text.is_empty() {
+            return 0;
+        }
+        if let Some(&id) = self.label_ids.get(text) {
+            return id;
+        }
+        let id = self.label_texts.len() as u32;
+        self.label_texts.push(text.into());
+        self.label_ids.insert(text.into(), id);
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FrameRef;
+
+    fn add(table: &mut StackTable, index: u64, records: &[(u64, StackId)], interner: &Interner) {
+        let records = records
+            .iter()
+            .map(|&(n, stack)| (n, stack, false, &b""[..]));
+        table.add_records(index, None, records, interner);
+    }
+
+    #[test]
+    fn first_last_peak_and_aggregates() {
+        let mut interner = Interner::new();
+        let mut frame = |name: &str, line| {
+            interner.frame(FrameRef {
+                func: name.as_bytes(),
+                file: b"a.go",
+                line,
+            })
+        };
+        let (leak, steady, steady2, gone) = (
+            frame("main.leak", 1),
+            frame("main.steady", 1),
+            frame("main.steady", 2),
+            frame("main.gone", 1),
+        );
+        let [leak, steady, steady2, gone] =
+            [leak, steady, steady2, gone].map(|f| interner.stack(&[f]));
+        let mut table = StackTable::new(FrameStyle::Func, false, false);
+        let snaps: [&[(u64, StackId)]; 3] = [
+            &[(1, leak), (3, steady), (2, gone)],
+            &[(5, leak), (2, steady), (1, steady2)],
+            &[(9, leak), (3, steady)],
+        ];
+        for (index, records) in snaps.iter().enumerate() {
+            add(&mut table, index as u64, records, &interner);
+        }
+        assert_eq!(
+            table.len(),
+            3,
+            "steady at two lines is one stack without --lines"
+        );
+        let top = table.top(10, Aggregate::Sum);
+        let rows: Vec<(u64, u64, u64, u64, u64)> = top
+            .iter()
+            .map(|t| {
+                (
+                    t.value,
+                    t.stat.first,
+                    t.last,
+                    t.stat.peak,
+                    t.stat.peak_index,
+                )
+            })
+            .collect();
+        assert_eq!(rows, [(15, 1, 9, 9, 2), (9, 3, 3, 3, 0), (2, 2, 0, 2, 0)]);
+        let last = table.top(10, Aggregate::Last);
+        assert_eq!(last.iter().map(|t| t.value).collect::<Vec<_>>(), [9, 3]);
+        assert_eq!(table.top(1, Aggregate::Mean)[0].value, 5);
+        assert_eq!(table.top(10, Aggregate::Max)[1].value, 3);
+
+        let mut lines = StackTable::new(FrameStyle::FuncFileLine, false, false);
+        for (index, records) in snaps.iter().enumerate() {
+            add(&mut lines, index as u64, records, &interner);
+        }
+        assert_eq!(lines.len(), 4, "with --lines the two lines are two stacks");
+    }
+}

@@ -1,0 +1,103 @@
+//! The top stacks section: the heaviest stacks by the report's aggregate,
+//! each with its count in the first and the last snapshot and at its peak,
+//! so that a stack that only grows stands out.
+
+use std::fmt::Write as _;
+
+use super::escape;
+use super::page::Report;
+use super::stacks::TopStack;
+use crate::model::Interner;
+use crate::output::fold::runtime_leaf_frames;
+
+/// Renders the top stacks section.
+pub fn render(report: &Report<'_>, out: &mut String) {
+    if report.top.is_empty() {
+        out.push_str("<p>No stacks.</p>");
+        return;
+    }
+    let _ = write!(
+        out,
+        "<p class=\"note\">The {} heaviest of {} distinct stacks by {}. \
+         <em>first</em> and <em>last</em>: {} in the first and the last snapshot; \
+         <em>peak</em>: the most in one snapshot.</p>",
+        report.top.len(),
+        report.distinct_stacks,
+        report.aggregate_text,
+        escape::to_html(report.unit),
+    );
+    out.push_str(
+        "<table class=\"top\"><thead><tr><th>#</th><th>count</th><th>first</th><th>last</th>\
+         <th>peak</th><th>change</th><th>stack (leaf first)</th></tr></thead><tbody>",
+    );
+    for (rank, top) in report.top.iter().enumerate() {
+        row(out, rank + 1, top, report.interner);
+    }
+    out.push_str("</tbody></table>");
+}
+
+fn row(out: &mut String, rank: usize, top: &TopStack, interner: &Interner) {
+    let stat = &top.stat;
+    let change = i128::from(top.last) - i128::from(stat.first);
+    let class = match change {
+        0 => "same",
+        c if c > 0 => "grow",
+        _ => "shrink",
+    };
+    let _ = write!(
+        out,
+        "<tr><td>{rank}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+         <td class=\"n\" title=\"",
+        top.value, stat.first, top.last
+    );
+    let _ = write!(out, "snapshot {}", stat.peak_index);
+    if let Some(time) = stat.peak_time {
+        let _ = write!(out, " at {time}");
+    }
+    let _ = write!(
+        out,
+        "\">{}</td><td class=\"n {class}\">{change:+}</td><td>",
+        stat.peak
+    );
+    stack(out, top, interner);
+    out.push_str("</td></tr>");
+}
+
+fn stack(out: &mut String, top: &TopStack, interner: &Interner) {
+    for (key, value) in &top.labels {
+        out.push_str("<span class=\"tag\">");
+        escape::text(out, &format!("{key}={value}"));
+        out.push_str("</span>");
+    }
+    if top.truncated {
+        out.push_str("<span class=\"tag\">[truncated]</span>");
+    }
+    let frames = &interner.frames_of(top.stack)[top.trimmed..];
+    let Some(&first) = frames.first() else {
+        out.push_str("<span class=\"func\">[no frames]</span>");
+        return;
+    };
+    let headline = frames
+        .get(runtime_leaf_frames(frames, interner))
+        .copied()
+        .unwrap_or(first);
+    let _ = write!(out, "<details><summary><span class=\"func\">");
+    escape::bytes(out, &interner.get(headline).func);
+    let _ = write!(
+        out,
+        "</span> <span class=\"dim\">{} frames</span></summary><ol class=\"frames\">",
+        frames.len()
+    );
+    for &id in frames {
+        let frame = interner.get(id);
+        out.push_str("<li><span class=\"func\">");
+        escape::bytes(out, &frame.func);
+        out.push_str("</span> <span class=\"loc\">");
+        if !frame.file.is_empty() {
+            escape::bytes(out, &frame.file);
+            let _ = write!(out, ":{}", frame.line);
+        }
+        out.push_str("</span></li>");
+    }
+    out.push_str("</ol></details>");
+}

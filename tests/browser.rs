@@ -1,0 +1,239 @@
+//! pp-html's page in a real browser. Headless Chromium opens the pages of the
+//! gathering-loop fixtures from `file://`, runs their script, and dumps the
+//! DOM: the script must have finished (`data-state="ready"`) without an error
+//! or a console message, and the tree, timeline and flame graph must be in
+//! the DOM. A screenshot of each page goes to the target dir
+//! (`target/tmp/browser/*.png`, not committed).
+//!
+//! Without Chromium the tests say so on stderr and pass, unless
+//! `PP_REQUIRE_BROWSER=1` (set by `.ci/run`), where they fail.
+//! `PP_CHROMIUM` names another binary.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use std::{env, fs, thread};
+
+use common::{fixture, run, stderr};
+
+/// How long one browser run may take.
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The browser, or `None` (after saying so) when the test should be skipped.
+fn browser() -> Option<PathBuf> {
+    let named = env::var_os("PP_CHROMIUM").map(PathBuf::from);
+    let found = named.or_else(|| {
+        let path = env::var_os("PATH").unwrap_or_default();
+        env::split_paths(&path)
+            .flat_map(|dir| ["chromium", "chromium-browser"].map(|n| dir.join(n)))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        let required = env::var("PP_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "PP_REQUIRE_BROWSER=1 but chromium is not installed"
+        );
+        // Straight to stderr: the test harness would hide a print.
+        let _ = writeln!(
+            std::io::stderr(),
+            "tests/browser.rs: skipped, chromium not found (apt-get install chromium; \
+             PP_REQUIRE_BROWSER=1 makes this an error)"
+        );
+    }
+    found
+}
+
+/// The work dir of these tests, under the target dir.
+fn work_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser");
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Writes the page of `args` to `<work dir>/<name>.html`.
+fn write_page(name: &str, args: &[&str], stdin: Option<Vec<u8>>) -> PathBuf {
+    let output = run("pp-html", args, stdin);
+    assert_eq!(output.status.code(), Some(0), "{name}: {}", stderr(&output));
+    let file = work_dir().join(format!("{name}.html"));
+    fs::write(&file, &output.stdout).unwrap();
+    file
+}
+
+/// Runs the browser on `url` with `extra` flags; returns stdout and stderr.
+fn chromium(browser: &Path, name: &str, url: &str, extra: &[String]) -> (String, String) {
+    let profile = work_dir().join(format!("{name}-profile"));
+    let _ = fs::remove_dir_all(&profile);
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=10000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start chromium");
+    let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let reader = thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut out, &mut text).unwrap();
+        text
+    });
+    let errors = thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut err, &mut text);
+        text
+    });
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            panic!("{name}: chromium did not finish in {TIMEOUT:?}");
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    let _ = fs::remove_dir_all(&profile);
+    (reader.join().unwrap(), errors.join().unwrap())
+}
+
+/// Opens `page` (with `fragment`), checks that its script ran cleanly and
+/// drew every part, and returns the DOM after the script ran.
+fn check(browser: &Path, name: &str, page: &Path, fragment: &str) -> String {
+    let url = format!("file://{}{fragment}", page.display());
+    let (dom, log) = chromium(browser, name, &url, &["--dump-dom".to_string()]);
+    let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
+    assert!(console.is_empty(), "{name}: console messages: {console:?}");
+    let body = &dom[dom.find("<body").expect("a body")..];
+    let body_tag = &body[..body.find('>').unwrap()];
+    assert!(!body_tag.contains("data-errors"), "{name}: {body_tag}");
+    assert!(
+        body_tag.contains("data-state=\"ready\""),
+        "{name}: {body_tag}"
+    );
+    assert!(
+        dom.contains("<div class=\"node\" role=\"treeitem\""),
+        "{name}: tree rows"
+    );
+    assert!(dom.contains("<svg id=\"timeline-svg\""), "{name}: timeline");
+    let flame = &dom[dom.find("<div id=\"flame\"").unwrap()..];
+    let flame = &flame[..flame.find("</section>").unwrap()];
+    assert!(
+        flame.contains("<svg") && flame.matches("<rect").count() > 3,
+        "{name}: flame graph"
+    );
+    let shot = work_dir().join(format!("{name}.png"));
+    let _ = fs::remove_file(&shot);
+    let flags = [
+        format!("--screenshot={}", shot.display()),
+        "--window-size=1400,2000".to_string(),
+    ];
+    chromium(browser, &format!("{name}-shot"), &url, &flags);
+    assert!(
+        fs::metadata(&shot).is_ok_and(|m| m.len() > 10_000),
+        "{name}: screenshot"
+    );
+    dom
+}
+
+#[test]
+fn gathering_logs_render_in_a_browser() {
+    let Some(browser) = browser() else { return };
+    for (name, log, args) in [
+        (
+            "go1.27-shop",
+            "go1.27/shop/prof.log",
+            &["--trim-runtime"][..],
+        ),
+        ("go1.19-shop", "go1.19/shop/prof.log", &["--labels"][..]),
+        ("go1.19-batch", "go1.19/batch/prof.log", &[][..]),
+        (
+            "go1.27-shop-restart",
+            "go1.27/shop/prof-restart.log",
+            &[][..],
+        ),
+    ] {
+        let file = fixture(log).to_str().unwrap().to_string();
+        let mut all = vec!["-q"];
+        all.extend_from_slice(args);
+        all.push(&file);
+        let page = write_page(name, &all, None);
+        let dom = check(&browser, name, &page, "");
+        assert!(
+            dom.contains("aria-expanded=\"true\""),
+            "{name}: heavy roots open"
+        );
+        if name.ends_with("restart") {
+            assert!(dom.contains("<rect class=\"mark missing\""), "{name}");
+        }
+    }
+}
+
+#[test]
+fn search_from_the_address_filters_and_highlights() {
+    let Some(browser) = browser() else { return };
+    let log = fixture("go1.27/shop/prof.log")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let page = write_page("search", &["-q", &log], None);
+    let dom = check(&browser, "search", &page, "#q=Reserve");
+    assert!(dom.contains("<mark>Reserve</mark>"), "the match is marked");
+    assert!(
+        dom.contains("3 frames match, 307 goroutines (2.0%)"),
+        "the status line"
+    );
+    let tree = &dom[dom.find("<div id=\"tree\"").unwrap()..];
+    let tree = &tree[..tree.find("</section>").unwrap()];
+    assert!(
+        !tree.contains(">main.(*Server).quote<"),
+        "other roots are filtered out"
+    );
+    assert!(
+        tree.contains("aria-expanded=\"false\"><div class=\"row hit\">"),
+        "a match's subtree is there to open"
+    );
+    let flame = &dom[dom.find("<div id=\"flame\"").unwrap()..];
+    assert!(flame.contains("<g data-id=") && flame.contains(" class=\"match\""));
+}
+
+#[test]
+fn hostile_names_stay_text_in_the_browser() {
+    let Some(browser) = browser() else { return };
+    let evil = "</script><script>alert(1)</script>";
+    let img = "<img src=x onerror=alert(1)>";
+    let log = format!(
+        "goroutine profile: total 3\n2 @ 0x1 0x2\n# labels: {{\"h\":\"{}\", \"q\":\"&{img}\"}}\n\
+         #\t0x1\tmain.{evil}+0x1\t/src/{img}.go:7\n#\t0x2\tmain.'q'\"&amp;+0x2\t/src/a&b.go:9\n\n\
+         1 @ 0x3\n#\t0x3\t{img}+0x1\t/x.go:1\n\n",
+        evil.replace('"', "\\\"")
+    );
+    let page = write_page(
+        "hostile",
+        &["-q", "--labels", "--title", evil],
+        Some(log.into_bytes()),
+    );
+    let dom = check(&browser, "hostile", &page, "#q=img");
+    assert!(!dom.contains("<img"), "no element was injected");
+    assert_eq!(dom.matches("<script").count(), 2, "no script was injected");
+    assert!(
+        dom.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "the name is shown as text"
+    );
+}
