@@ -113,6 +113,9 @@ fn call_tree_equals_pp_fold() {
         "go1.27/shop/prof-restart.log",
         "go1.27/shop/prof-truncated.log",
         "go1.27/storm/goroutine-debug1.txt",
+        "go1.27/shop/prof-debug2.log",
+        "go1.27/shop/snapshots/heap-debug1.txt",
+        "go1.27/shop/snapshots/mutex-debug1.txt",
     ];
     let modes: &[&[&str]] = &[
         &[],

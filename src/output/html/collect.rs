@@ -9,7 +9,7 @@ use super::summary::Distribution;
 use crate::assemble::Consumer;
 use crate::error::Error;
 use crate::model::series::{Point, Series};
-use crate::model::{Interner, Snapshot};
+use crate::model::{Interner, Sample, Snapshot};
 use crate::output::fold::{FoldOptions, Folder};
 
 /// How many buckets the timeline keeps at most.
@@ -27,6 +27,10 @@ pub struct Collector {
     pub totals: Distribution,
     /// The kind of the folded profiles.
     pub kind: Option<String>,
+    /// What the folded value counts (`goroutines`, `inuse_space`, ...).
+    pub unit: Option<String>,
+    /// `--value`: the value to fold, by name; `None` is pprof's default.
+    value: Option<String>,
 }
 
 impl Collector {
@@ -38,7 +42,30 @@ impl Collector {
             series: Series::new(TIMELINE_BUCKETS),
             totals: Distribution::default(),
             kind: None,
+            unit: None,
+            value: options.value.clone(),
         }
+    }
+}
+
+impl Collector {
+    /// Which of a record's values is folded: `--value`, or pprof's default
+    /// for the kind (the folder has already refused a name the kind lacks).
+    fn value_index(&self, snap: &Snapshot) -> usize {
+        self.value
+            .as_deref()
+            .and_then(|name| snap.sample.value_index(&snap.kind, name))
+            .unwrap_or_else(|| snap.sample.default_value())
+    }
+}
+
+/// What value `index` of `snap`'s records counts, in words.
+fn unit(snap: &Snapshot, index: usize) -> String {
+    match (snap.sample, snap.kind.as_str()) {
+        (Sample::Count, "goroutine" | "goroutineleak") => "goroutines".to_string(),
+        (Sample::Count, "threadcreate") => "threads".to_string(),
+        (Sample::Count, _) => "samples".to_string(),
+        _ => snap.sample.value_names(&snap.kind)[index].to_string(),
     }
 }
 
@@ -49,11 +76,16 @@ impl Consumer for Collector {
         let folded = self.folder.snapshots() > before;
         let mut value = None;
         if folded {
-            self.stacks.add(snap, interner);
+            let index = self.value_index(snap);
+            self.stacks.add(snap, index, interner);
             if self.kind.is_none() {
                 self.kind = Some(snap.kind.clone());
+                self.unit = Some(unit(snap, index));
             }
-            let total = snap.total.unwrap_or_else(|| snap.counted());
+            let total = match snap.sample {
+                Sample::Count => snap.total.unwrap_or_else(|| snap.counted()),
+                _ => snap.records.iter().map(|r| r.values[index]).sum(),
+            };
             self.totals.add(total);
             value = Some(total);
         }

@@ -58,6 +58,11 @@ pub struct HtmlArgs {
     /// input holds several kinds, whose counts cannot be added together.
     #[bpaf(long("kind"), argument("KIND"))]
     kind: Option<String>,
+    /// The value to report, for profiles that carry several (heap: alloc_objects,
+    /// alloc_space, inuse_objects, inuse_space; block and mutex: contentions, delay); the
+    /// default is pprof's default for the kind, as in pp-fold.
+    #[bpaf(long("value"), argument("NAME"))]
+    value: Option<String>,
     /// The page's title; the default names the input.
     #[bpaf(long("title"), argument("TEXT"))]
     title: Option<String>,
@@ -73,7 +78,7 @@ pub fn parser() -> OptionParser<HtmlArgs> {
     html_args()
         .to_options()
         .version(env!("CARGO_PKG_VERSION"))
-        .descr("write one self-contained HTML report of a Go goroutine profile log")
+        .descr("write one self-contained HTML report of a log of Go profiles")
         .header(
             "Reads a log of Go text profiles (timestamp lines between goroutine?debug=1 \
              profiles), any Go text profile, or pp-split JSON lines, and writes one HTML page \
@@ -109,6 +114,7 @@ pub fn run(args: HtmlArgs) -> Result<i32, Error> {
         labels: args.labels,
         trim_runtime: args.trim_runtime,
         kind: args.kind.clone(),
+        value: args.value.clone(),
         ..FoldOptions::default()
     };
     let sources = Source::from_args(&args.input.files);
@@ -164,7 +170,7 @@ fn render(
         stats: assembler.stats(),
         interner,
         kind,
-        unit: unit(kind),
+        unit: collector.unit.as_deref().unwrap_or("samples"),
         aggregate_text: &aggregate_text,
         series: &collector.series,
         totals: &collector.totals,
@@ -174,15 +180,6 @@ fn render(
         top: &top,
     };
     page::render(&report)
-}
-
-/// What a count counts, by profile kind.
-fn unit(kind: Option<&str>) -> &'static str {
-    match kind {
-        Some("goroutine" | "goroutineleak") => "goroutines",
-        Some("threadcreate") => "threads",
-        _ => "samples",
-    }
 }
 
 /// `the sum over all 50 snapshots`, ...

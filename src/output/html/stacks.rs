@@ -143,12 +143,12 @@ impl StackTable {
         }
     }
 
-    /// Adds the counts of one folded snapshot.
-    pub fn add(&mut self, snap: &Snapshot, interner: &Interner) {
+    /// Adds one folded snapshot, counting value `value` of its records.
+    pub fn add(&mut self, snap: &Snapshot, value: usize, interner: &Interner) {
         let records = snap
             .records
             .iter()
-            .map(|r| (r.count, r.stack, r.truncated, snap.labels_text(r)));
+            .map(|r| (r.values[value], r.stack, r.truncated, snap.labels_text(r)));
         self.add_records(snap.index, snap.time, records, interner);
     }
 

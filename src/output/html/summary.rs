@@ -159,9 +159,10 @@ fn totals(report: &Report<'_>, out: &mut String) {
         return;
     };
     let approx = if exact { "" } else { "≈" };
+    let plural = if d.len() == 1 { "" } else { "s" };
     let _ = write!(
         out,
-        "min {min} · median {approx}{} · max {max} {} (over {} profiles)",
+        "min {min} · median {approx}{} · max {max} {} (over {} profile{plural})",
         number(median),
         report.unit,
         d.len()
