@@ -386,4 +386,5 @@ fn many_stacks_fold_into_more() {
         );
     }
     assert!(page.len() < 16 << 20, "{} bytes", page.len());
+    assert!(page.contains("This page holds the 100000 heaviest of the 121002 call-tree nodes"));
 }

@@ -16,7 +16,7 @@ use super::stacks::TopStack;
 use super::summary::Distribution;
 use super::timeline::{self, Tip};
 use super::top;
-use super::tree::Columns;
+use super::tree::{Columns, MORE};
 use crate::assemble::Stats;
 use crate::model::Interner;
 use crate::model::series::Series;
@@ -167,6 +167,15 @@ fn call_tree(report: &Report<'_>, out: &mut String) {
         escape::to_html(report.unit),
         report.tree.total.first().copied().unwrap_or(0)
     );
+    let held = report.tree.flags.iter().filter(|&&f| f != MORE).count();
+    if held < report.tree_nodes {
+        let _ = write!(
+            out,
+            "<p class=\"note\">This page holds the {held} heaviest of the {} call-tree nodes; \
+             the rest are summed into “[N more]” rows, which the search does not look into.</p>",
+            report.tree_nodes
+        );
+    }
     out.push_str(
         "<div class=\"controls\"><input id=\"tree-search\" type=\"search\" \
          placeholder=\"Search functions and files\" aria-label=\"Search functions and files\">\
