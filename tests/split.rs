@@ -160,15 +160,33 @@ fn text_is_the_input_bytes_and_reads_back_the_same() {
     for log in LOGS {
         let input = fixture_bytes(log);
         let text = run_both("pp-split", &["--text", "-q"], log);
-        let mut expected = input.clone();
-        if expected.last() != Some(&b'\n') {
-            expected.push(b'\n');
-        }
-        assert!(text.stdout == expected, "{log}: --text is not the input");
+        // Byte for byte, even the cut-off log's last line without its newline.
+        assert!(text.stdout == input, "{log}: --text is not the input");
         let json = run("pp-split", &["-q"], Some(input));
         let again = run("pp-split", &["-q"], Some(text.stdout));
         assert_eq!(stdout(&again), stdout(&json), "{log}");
     }
+}
+
+/// Two files, the first cut off mid-line: the second still starts on a line
+/// of its own, and every snapshot keeps its status.
+#[test]
+fn text_after_a_cut_snapshot_starts_a_new_line() {
+    let cut = fixture("go1.27/shop/prof-truncated.log");
+    let whole = fixture("go1.27/shop/prof-iso.log");
+    let args = ["-q", cut.to_str().unwrap(), whole.to_str().unwrap()];
+    let mut text_args = vec!["--text"];
+    text_args.extend(args);
+    let text = run("pp-split", &text_args, None);
+    let direct = json_lines(&run("pp-split", &args, None));
+    let again = json_lines(&run("pp-split", &["-q"], Some(text.stdout)));
+    let statuses = |s: &[Value]| {
+        s.iter()
+            .map(|v| v["status"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(statuses(&again), statuses(&direct));
+    assert_eq!(again.len(), 33 + 40);
 }
 
 #[test]

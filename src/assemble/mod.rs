@@ -164,8 +164,13 @@ impl Assembler {
             return Ok(());
         }
         if !line.terminated && matches!(self.state, State::Records | State::Dump) {
-            // The input ends inside this line: the snapshot was cut off.
+            // The input ends inside this line: the snapshot was cut off, and
+            // a line that no longer reads as anything is the cut itself.
             self.cut = true;
+            if event == Event::Unknown {
+                self.keep(&line);
+                return Ok(());
+            }
         }
         match event {
             Event::Timestamp(time) => self.on_timestamp(time, &line, consumer),

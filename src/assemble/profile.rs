@@ -15,11 +15,11 @@ use crate::model::{Record, Sample, StackId, Status};
 /// The open profile's running sums and parameters.
 #[derive(Debug, Default)]
 pub(super) struct Profile {
-    /// Count profiles: the sum of the records' counts.
-    counted: u64,
+    /// Count profiles: the sum of the records' counts (wide: it cannot overflow).
+    counted: u128,
     /// Heap profiles: the header's totals and the records' sums, as printed.
     heap_totals: [u64; 4],
-    heap_sums: [u64; 4],
+    heap_sums: [u128; 4],
     /// Heap profiles: the sampling rate (half the header's number).
     rate: u64,
     /// Contention profiles: `cycles/second=` and `sampling period=`.
@@ -68,7 +68,7 @@ impl Assembler {
                 let scaled = heap_values(values, self.profile.rate);
                 self.on_record(Sample::Heap, scaled[2], scaled, addrs, line)?;
                 for (sum, value) in self.profile.heap_sums.iter_mut().zip(values) {
-                    *sum = sum.saturating_add(value);
+                    *sum += u128::from(value);
                 }
                 Ok(())
             }
@@ -133,7 +133,7 @@ impl Assembler {
         self.record
             .begin(count, addrs, self.options.detail == Detail::Stacks);
         self.record.values = values;
-        self.profile.counted = self.profile.counted.saturating_add(count);
+        self.profile.counted += u128::from(count);
         self.keep(line);
         Ok(())
     }
@@ -156,7 +156,7 @@ impl Assembler {
         if line.terminated {
             // An unterminated frame line was cut: its columns cannot be trusted.
             let keep_text = self.options.detail == Detail::Stacks;
-            self.record.push_frame(text, line.number, keep_text);
+            self.record.push_frame(text, keep_text);
         }
         Ok(())
     }
@@ -193,8 +193,8 @@ impl Assembler {
             return Ok(());
         }
         self.end_record()?;
-        let whole =
-            self.snap.sample == Sample::Count && Some(self.profile.counted) == self.snap.total;
+        let whole = self.snap.sample == Sample::Count
+            && Some(self.profile.counted) == self.snap.total.map(u128::from);
         if whole && !self.cut {
             return self.emit(Status::Complete, consumer);
         }
@@ -205,8 +205,8 @@ impl Assembler {
     pub(super) fn profile_status(&mut self) -> Result<Status, Error> {
         self.end_record()?;
         let whole = match self.snap.sample {
-            Sample::Count => Some(self.profile.counted) == self.snap.total,
-            Sample::Heap => self.profile.heap_sums == self.profile.heap_totals,
+            Sample::Count => Some(self.profile.counted) == self.snap.total.map(u128::from),
+            Sample::Heap => self.profile.heap_sums == self.profile.heap_totals.map(u128::from),
             Sample::Contention => true,
         };
         Ok(if whole && !self.cut {
@@ -225,10 +225,6 @@ impl Assembler {
         record.values = self.record.values;
         if self.options.detail == Detail::Stacks {
             let resolved = self.cache.resolve(self.record.block(), &mut self.interner);
-            if resolved.bad_frames > 0 {
-                let first = self.record.first_frame_line + u64::from(resolved.first_bad);
-                self.report_unknown(first, u64::from(resolved.bad_frames))?;
-            }
             record.stack = resolved.stack;
             record.truncated = resolved.truncated;
         }

@@ -34,8 +34,6 @@ pub struct RecordBuilder {
     block: Vec<u8>,
     /// Number of frame lines so far.
     pub frames: u32,
-    /// Input line number of the first frame line.
-    pub first_frame_line: u64,
 }
 
 impl RecordBuilder {
@@ -52,11 +50,8 @@ impl RecordBuilder {
         }
     }
 
-    /// Adds a frame line's text (after `#`), read at input line `number`.
-    pub fn push_frame(&mut self, text: &[u8], number: u64, keep_text: bool) {
-        if self.frames == 0 {
-            self.first_frame_line = number;
-        }
+    /// Adds a frame line's text (after `#`).
+    pub fn push_frame(&mut self, text: &[u8], keep_text: bool) {
         self.frames += 1;
         if keep_text {
             self.block.extend_from_slice(text);
@@ -77,10 +72,6 @@ pub struct Resolved {
     pub stack: StackId,
     /// True when the runtime cut the stack at its depth limit.
     pub truncated: bool,
-    /// Frame lines that could not be parsed (left out of the stack).
-    pub bad_frames: u32,
-    /// Position among the frame lines of the first bad one.
-    pub first_bad: u32,
 }
 
 struct Entry {
@@ -129,13 +120,9 @@ fn parse_block(block: &[u8], interner: &mut Interner, frames: &mut Vec<FrameId>)
     let mut lines = block.split(|&b| b == b'\n');
     let addrs = lines.next().unwrap_or_default();
     let mut last_frame_addr = None;
-    let (mut bad_frames, mut first_bad) = (0, 0);
-    for (position, text) in lines.filter(|l| !l.is_empty()).enumerate() {
+    for text in lines.filter(|l| !l.is_empty()) {
+        // The classifier let only well-formed frame lines through.
         let Some(parts) = parse_frame(text) else {
-            if bad_frames == 0 {
-                first_bad = position as u32;
-            }
-            bad_frames += 1;
             continue;
         };
         last_frame_addr = parse_hex(parts.addr);
@@ -176,8 +163,6 @@ fn parse_block(block: &[u8], interner: &mut Interner, frames: &mut Vec<FrameId>)
     Resolved {
         stack: interner.stack(frames),
         truncated,
-        bad_frames,
-        first_bad,
     }
 }
 
@@ -199,7 +184,7 @@ mod tests {
         let mut record = RecordBuilder::default();
         record.begin(1, addrs.as_bytes(), true);
         for f in frames {
-            record.push_frame(f.as_bytes(), 2, true);
+            record.push_frame(f.as_bytes(), true);
         }
         cache.resolve(record.block(), interner)
     }
@@ -263,24 +248,5 @@ mod tests {
         assert!(!short.truncated);
         let padded = format!("0x1 0x2{}", " 0x0".repeat(30));
         assert!(!resolve(&mut cache, &mut interner, &padded, &["\t0x0"]).truncated);
-    }
-
-    #[test]
-    fn bad_frame_lines_are_left_out_and_counted() {
-        let mut cache = StackCache::default();
-        let mut interner = Interner::new();
-        let frames = [
-            "\t0x1\tmain.a+0x1\t/a.go:1",
-            "\t0x2\tmain.cut",
-            "\t0x3\tmain.b+0x1\t/a.go:2",
-        ];
-        let r = resolve(&mut cache, &mut interner, "0x2 0x4", &frames);
-        assert_eq!(funcs(&interner, r.stack), ["main.a", "main.b"]);
-        assert_eq!((r.bad_frames, r.first_bad), (1, 1));
-        assert_eq!(
-            resolve(&mut cache, &mut interner, "0x2 0x4", &frames),
-            r,
-            "a cache hit says the same"
-        );
     }
 }

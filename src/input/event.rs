@@ -146,12 +146,25 @@ fn classify_comment(line: &[u8]) -> Event<'_> {
         return Event::Labels(labels);
     }
     let body = rest.trim_ascii_start();
-    if rest.len() != body.len() && body.starts_with(b"0x") {
+    if rest.len() != body.len() && body.starts_with(b"0x") && frame_columns_ok(body) {
         return Event::Frame(rest);
     }
     match rest.strip_prefix(b" ") {
         Some(text) => Event::Comment(text),
         None => Event::Unknown,
+    }
+}
+
+/// A frame line is its address alone, or address, function and place: a
+/// line cut after its function (no place column) is not one.
+fn frame_columns_ok(body: &[u8]) -> bool {
+    match memchr::memchr(b'\t', body) {
+        None => true,
+        Some(tab) => {
+            let func = body[tab..].trim_ascii_start();
+            !func.is_empty()
+                && memchr::memchr(b'\t', func).is_some_and(|t| !func[t..].trim_ascii().is_empty())
+        }
     }
 }
 
@@ -372,6 +385,8 @@ mod tests {
             (b"#\t0x0", Frame(b"\t0x0")),
             (b"# runtime.MemStats", Comment(b"runtime.MemStats")),
             (b"#runtime", Unknown),
+            (b"#\t0x6b9d7b\tmain.(*Category).indexDepth", Unknown),
+            (b"#\t0x6b9d7b\tmain.f\t", Unknown),
             (
                 b"heap profile: 3: 1280 [67: 13766480] @ heap/1048576",
                 HeapHeader {

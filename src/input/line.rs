@@ -60,10 +60,12 @@ impl<R: Read> LineReader<R> {
         LineReader::with_capacity(source, DEFAULT_CAPACITY, DEFAULT_MAX_LINE)
     }
 
-    /// A reader whose reads are `capacity` bytes (at least 1) and whose lines
-    /// may be at most `max_line` bytes long.
+    /// A reader whose reads are at most `capacity` bytes (at least 1, at most
+    /// `max_line`) and whose lines, with their newline, may be at most
+    /// `max_line` bytes long.
     pub fn with_capacity(source: R, capacity: usize, max_line: usize) -> LineReader<R> {
-        let capacity = capacity.max(1);
+        let max_line = max_line.max(1);
+        let capacity = capacity.clamp(1, max_line);
         LineReader {
             source,
             buf: vec![0; capacity],
@@ -133,8 +135,11 @@ impl<R: Read> LineReader<R> {
             return Ok(false);
         }
         self.make_room()?;
+        // Never more than `capacity` at once, even after the buffer grew, so
+        // that a small capacity really does cut the input at every boundary.
+        let limit = (self.end + self.capacity).min(self.buf.len());
         loop {
-            match self.source.read(&mut self.buf[self.end..]) {
+            match self.source.read(&mut self.buf[self.end..limit]) {
                 Ok(0) => {
                     self.eof = true;
                     return Ok(self.pos < self.end);
@@ -165,7 +170,7 @@ impl<R: Read> LineReader<R> {
                 };
                 return Err(io::Error::new(io::ErrorKind::InvalidData, error));
             }
-            let grown = (self.buf.len() * 2).min(self.max_line.max(self.capacity));
+            let grown = (self.buf.len() * 2).min(self.max_line);
             self.buf.resize(grown.max(self.end + 1), 0);
         }
         Ok(())
@@ -239,6 +244,47 @@ mod tests {
             }
         }
         assert_eq!(raws, vec![b"a\r\n".to_vec(), b"b".to_vec()]);
+    }
+
+    #[test]
+    fn the_limit_holds_at_every_capacity() {
+        let input = format!("ok\n{}\n", "x".repeat(40));
+        for capacity in [1, 7, 16, 64, 1024] {
+            let mut reader = LineReader::with_capacity(input.as_bytes(), capacity, 16);
+            let error = loop {
+                while reader.next_buffered().is_some() {}
+                match reader.fill() {
+                    Ok(true) => continue,
+                    Ok(false) => panic!("capacity {capacity}: the long line was accepted"),
+                    Err(e) => break e,
+                }
+            };
+            let long = error
+                .get_ref()
+                .unwrap()
+                .downcast_ref::<LineTooLong>()
+                .unwrap();
+            assert_eq!(long.number, 2, "capacity {capacity}");
+        }
+    }
+
+    #[test]
+    fn reads_are_at_most_the_capacity() {
+        struct Counting<'a>(&'a [u8], usize);
+        impl Read for Counting<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                self.1 = self.1.max(buf.len());
+                self.0.read(buf)
+            }
+        }
+        let input = format!("{}\n", "y".repeat(100));
+        let mut source = Counting(input.as_bytes(), 0);
+        let mut reader = LineReader::with_capacity(&mut source, 3, 1000);
+        while reader.fill().unwrap() {
+            while reader.next_buffered().is_some() {}
+        }
+        drop(reader);
+        assert_eq!(source.1, 3);
     }
 
     #[test]

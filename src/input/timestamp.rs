@@ -67,7 +67,10 @@ impl Timestamp {
         if !ctime && !rfc3339 {
             return None;
         }
-        let from = n.saturating_sub(36).max(1);
+        // Only spaces before it: an indented timestamp line, not a glued one.
+        let from = n
+            .saturating_sub(36)
+            .max(line.iter().position(|b| !b.is_ascii_whitespace())? + 1);
         (from..n - 9).find(|&at| {
             let starts = if ctime {
                 line[at].is_ascii_uppercase()
@@ -427,6 +430,8 @@ mod tests {
             ("main.f(0x1)2026-11-27T09:14:40Z", Some(11)),
             ("Fri Nov 27 15:14:19 IST 2026", None),
             ("goroutine 4Fri Nov 27 15:14:19 IST 2026", Some(11)),
+            (" Fri Nov 27 15:14:19 IST 2026", None),
+            ("\r\tFri Nov 27 15:14:19 IST 2026", None),
             (
                 "#\t0x6bc0f6\tmain.(*Server).quote+0x96\t/home/dev/shop/server.go:75",
                 None,

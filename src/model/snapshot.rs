@@ -203,9 +203,11 @@ impl Snapshot {
         self.records.push(record);
     }
 
-    /// The sum of the records' counts.
+    /// The sum of the records' counts (saturating).
     pub fn counted(&self) -> u64 {
-        self.records.iter().map(|r| r.count).sum()
+        self.records
+            .iter()
+            .fold(0u64, |sum, r| sum.saturating_add(r.count))
     }
 
     /// The labels' text of `record` as Go printed it (`{"k":"v", ...}`), or empty.

@@ -130,6 +130,7 @@ pub fn run(args: SplitArgs) -> Result<i32, Error> {
         format: args.format,
         force: args.force,
         selector: Selector::new(selection),
+        unterminated: false,
     };
     let options = Options {
         detail: Detail::Stacks,
@@ -148,6 +149,9 @@ pub struct SplitWriter<W: Write> {
     format: Format,
     force: bool,
     selector: Selector<(u64, Vec<u8>)>,
+    /// The last text written ended without a newline (it was cut off): the
+    /// next snapshot must start on a line of its own.
+    unterminated: bool,
 }
 
 impl<W: Write> SplitWriter<W> {
@@ -170,7 +174,14 @@ impl<W: Write> SplitWriter<W> {
                 self.out.write_all(path.as_os_str().as_encoded_bytes())?;
                 self.out.write_all(b"\n")?;
             }
-            Format::Text | Format::Json => self.out.write_all(bytes)?,
+            Format::Text => {
+                if self.unterminated && !bytes.is_empty() {
+                    self.out.write_all(b"\n")?;
+                }
+                self.out.write_all(bytes)?;
+                self.unterminated = bytes.last().is_some_and(|&b| b != b'\n');
+            }
+            Format::Json => self.out.write_all(bytes)?,
         }
         Ok(())
     }

@@ -9,15 +9,13 @@
 
 use crate::model::{Frame, Interner, Record, Sample, Snapshot};
 
-/// Appends `snap` as text to `out`; always ends with a newline.
+/// Appends `snap` as text to `out`: its original bytes exactly (a snapshot
+/// cut off at the end of its input ends without a newline), or rebuilt text.
 pub fn render_text(snap: &Snapshot, interner: &Interner, out: &mut Vec<u8>) {
     if !snap.raw.is_empty() {
         out.extend_from_slice(&snap.raw);
     } else {
         rebuild(snap, interner, out);
-    }
-    if out.last().is_some_and(|&b| b != b'\n') {
-        out.push(b'\n');
     }
 }
 
@@ -37,7 +35,12 @@ fn rebuild(snap: &Snapshot, interner: &Interner, out: &mut Vec<u8>) {
     match snap.sample {
         Sample::Count => {
             let total = snap.total.unwrap_or_else(|| snap.counted());
-            line(out, &format!("{} profile: total {total}", snap.kind));
+            let kind = if snap.kind.is_empty() {
+                "goroutine"
+            } else {
+                &snap.kind
+            };
+            line(out, &format!("{kind} profile: total {total}"));
         }
         Sample::Heap => {
             let sum = |i: usize| snap.records.iter().map(|r| r.values[i]).sum::<u64>();
