@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::str::FromStr;
 
-use super::name::{FrameStyle, push_frame, push_safe, runtime_leaf_frames};
+use super::name::{FrameStyle, StackNamer, push_safe};
 use crate::assemble::Consumer;
 use crate::error::Error;
 use crate::model::{Interner, Snapshot, StackId, Status, parse_labels};
@@ -126,11 +126,7 @@ type Counts = HashMap<Key, u64>;
 pub struct Folder {
     options: FoldOptions,
     /// Stack id → folded stack id + 1; 0 = not folded yet.
-    stack_keys: Vec<u32>,
-    stack_texts: Vec<String>,
-    /// For each folded stack: one stack id that folds to it, and how many leaf frames were trimmed.
-    stack_reps: Vec<(StackId, usize)>,
-    stack_ids: HashMap<String, u32>,
+    stacks: StackNamer,
     /// Label text → id; id 0 is "no labels". `label_texts[id]` is its folded form.
     label_ids: HashMap<Vec<u8>, u32>,
     label_texts: Vec<String>,
@@ -152,11 +148,8 @@ impl Folder {
     /// A folder that has seen nothing.
     pub fn new(options: FoldOptions) -> Folder {
         Folder {
+            stacks: StackNamer::new(options.style, options.trim_runtime),
             options,
-            stack_keys: Vec::new(),
-            stack_texts: Vec::new(),
-            stack_reps: Vec::new(),
-            stack_ids: HashMap::new(),
             label_ids: HashMap::new(),
             label_texts: vec![String::new()],
             snapshot_roots: Vec::new(),
@@ -199,7 +192,7 @@ impl Folder {
                 continue;
             }
             let roots = self.roots(key).into_iter().map(String::from).collect();
-            let (stack, trimmed) = self.stack_reps[key.stack as usize];
+            let (stack, trimmed) = self.stacks.representative(key.stack);
             stacks.push(FoldedStack {
                 roots,
                 stack,
@@ -250,7 +243,7 @@ impl Folder {
             text.push_str(root);
             text.push(';');
         }
-        text.push_str(&self.stack_texts[key.stack as usize]);
+        text.push_str(self.stacks.text(key.stack));
         text
     }
 
@@ -270,40 +263,6 @@ impl Folder {
             roots.push(TRUNCATED);
         }
         roots
-    }
-
-    /// The folded stack id of `stack`, folding it the first time.
-    fn stack_key(&mut self, stack: StackId, interner: &Interner) -> u32 {
-        let slot = stack.index();
-        if slot >= self.stack_keys.len() {
-            self.stack_keys.resize(slot + 1, 0);
-        }
-        if self.stack_keys[slot] == 0 {
-            let frames = interner.frames_of(stack);
-            let skip = if self.options.trim_runtime {
-                runtime_leaf_frames(frames, interner)
-            } else {
-                0
-            };
-            let mut text = String::new();
-            for (i, &frame) in frames[skip..].iter().rev().enumerate() {
-                if i > 0 {
-                    text.push(';');
-                }
-                push_frame(interner.get(frame), self.options.style, &mut text);
-            }
-            if frames.is_empty() {
-                text.push_str("[no frames]");
-            }
-            let next = self.stack_texts.len() as u32;
-            let id = *self.stack_ids.entry(text.clone()).or_insert(next);
-            if id == next {
-                self.stack_texts.push(text);
-                self.stack_reps.push((stack, skip));
-            }
-            self.stack_keys[slot] = id + 1;
-        }
-        self.stack_keys[slot] - 1
     }
 
     fn state_key(&mut self, state: u32, interner: &Interner) -> u32 {
@@ -414,7 +373,7 @@ impl Consumer for Folder {
                 snapshot,
                 state: self.state_key(record.state, interner),
                 labels: self.labels_key(snap.labels_text(record)),
-                stack: self.stack_key(record.stack, interner),
+                stack: self.stacks.id(record.stack, interner),
                 truncated: record.truncated,
             };
             *current.entry(key).or_default() += record.values[self.value];

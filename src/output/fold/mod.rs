@@ -19,7 +19,10 @@ use crate::error::Error;
 use crate::input::Source;
 use crate::pipeline;
 pub use aggregate::{Aggregate, FoldOptions, Folded, FoldedStack, Folder, TRUNCATED};
-pub use name::{FrameStyle, RUNTIME_LEAF_FRAMES, push_frame, push_safe, runtime_leaf_frames};
+pub use name::{
+    FrameStyle, RUNTIME_LEAF_FRAMES, StackNamer, fold_frames, push_frame, push_safe,
+    runtime_leaf_frames,
+};
 
 fn frame_style() -> impl Parser<FrameStyle> {
     let file_line = bpaf::long("lines")
