@@ -99,3 +99,42 @@ fn pp_split_writes_each_json_line_live_too() {
     drop(stdin);
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
+
+#[test]
+fn pp_totals_by_stack_is_live_too() {
+    let mut child = Command::new(bin("pp-totals"))
+        .args(["--by", "stack"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(10)).unwrap(),
+        "index,time,elapsed_s,key,count"
+    );
+    stdin.write_all(&snapshots(1)[0]).unwrap();
+    stdin.flush().unwrap();
+    let quote = "0,2026-11-27T15:13:27,0,main.(*Server).quote,29";
+    loop {
+        let row = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the snapshot's rows while stdin is open");
+        if row == quote {
+            break;
+        }
+        assert!(row.starts_with("0,"), "{row}");
+    }
+    drop(stdin);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}

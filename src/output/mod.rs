@@ -4,5 +4,6 @@
 
 pub mod fold;
 pub mod html;
+pub mod leak;
 pub mod split;
 pub mod totals;

@@ -1,0 +1,462 @@
+//! Leak suspects: which stacks grow over the snapshots, found in one pass
+//! with a fixed amount of state per distinct stack.
+//!
+//! For every stack (folded to its function names, as pp-fold writes it) the
+//! tracker keeps its count at the first and last snapshot, its peak and
+//! least count, how often it rose and fell from one snapshot to the next, and
+//! the sums for a least-squares line through its counts over time (a
+//! snapshot without the stack counts as 0). Over a run of at least
+//! [`MIN_SNAPSHOTS`] snapshots, a stack is a suspect when it ended at least
+//! [`MIN_GROWTH`] higher than it began, its line rises, it rose at least
+//! [`MIN_RISES`] times, and its steadiness `(rises - falls) / (rises + falls)`
+//! is at least [`MIN_STEADINESS`]. Its score is the slope in goroutines per
+//! minute times its steadiness: a stack that only grows keeps its whole
+//! slope, one that oscillates keeps little, one that comes and goes none. The profiler's own
+//! goroutine (`net/http/pprof.*`, `runtime/pprof.write*`) is never a suspect.
+//!
+//! A restarted program starts over: when a snapshot's total falls after a
+//! missing or error snapshot (the program was unreachable), or falls below a
+//! quarter of the one before, a new run begins. Each run is judged on its
+//! own and a stack keeps its best score, so the restart neither makes a
+//! suspect of a stack that starts from zero again nor hides one that leaks
+//! in either run.
+
+use std::collections::HashMap;
+
+use super::fold::{FrameStyle, StackNamer};
+use crate::input::timestamp::Timestamp;
+use crate::model::{Interner, Sample, Snapshot, Status};
+
+/// Fewest snapshots in a run for its stacks to be judged.
+pub const MIN_SNAPSHOTS: u64 = 3;
+/// A suspect ends at least this much higher than it began...
+pub const MIN_GROWTH: u64 = 2;
+/// ...rose from one snapshot to the next at least this often...
+pub const MIN_RISES: u64 = 2;
+/// ...and rose at least three times as often as it fell: `(rises - falls) /
+/// (rises + falls)` is at least this. A goroutine that comes and goes (a
+/// request in flight, a job) flickers between 0 and 1 and is not a suspect.
+pub const MIN_STEADINESS: f64 = 0.5;
+
+/// One stack that grows, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suspect {
+    /// The stack, root first, as pp-fold writes it.
+    pub stack: String,
+    /// Its count at the first snapshot of the run (0 when absent).
+    pub first: u64,
+    /// Its count at the last snapshot of the run (0 when absent).
+    pub last: u64,
+    /// Its largest count in the run.
+    pub peak: u64,
+    /// The least-squares slope of its counts, per minute.
+    pub slope_per_minute: f64,
+    /// The ranking score (see the module documentation).
+    pub score: f64,
+    /// How often it rose and fell between consecutive snapshots.
+    pub rises: u64,
+    /// See `rises`.
+    pub falls: u64,
+    /// Index of the run's first snapshot.
+    pub since_index: u64,
+    /// Its largest count per stretch of the whole input, oldest first (at most
+    /// the tracker's sparkline length); empty when not asked for.
+    pub sparkline: Vec<u64>,
+}
+
+/// One stack's state in the current run.
+#[derive(Debug, Default)]
+struct Track {
+    first: u64,
+    last_count: u64,
+    /// The run ordinal of its last appearance + 1; 0 = not seen in this run.
+    seen: u64,
+    present: u64,
+    peak: u64,
+    least: u64,
+    rises: u64,
+    falls: u64,
+    sum_c: f64,
+    sum_tc: f64,
+    best: Option<Suspect>,
+    spark: Vec<u64>,
+    spark_width: u64,
+}
+
+/// The run (between restarts) being read.
+#[derive(Debug, Default)]
+struct Run {
+    since_index: u64,
+    snapshots: u64,
+    sum_t: f64,
+    sum_tt: f64,
+}
+
+/// Follows every stack over the snapshots; see the module documentation.
+pub struct LeakTracker {
+    names: StackNamer,
+    tracks: Vec<Track>,
+    run: Run,
+    kind: Option<String>,
+    first_time: Option<Timestamp>,
+    previous_total: Option<u64>,
+    gap: bool,
+    /// Profile snapshots seen, over all runs (for sparklines).
+    ordinal: u64,
+    spark_len: usize,
+    spark_width: u64,
+    current: HashMap<u32, u64>,
+}
+
+impl LeakTracker {
+    /// A tracker keeping sparklines of at most `spark_len` points per stack (0 for none).
+    pub fn new(spark_len: usize) -> LeakTracker {
+        LeakTracker {
+            names: StackNamer::new(FrameStyle::Func, false),
+            tracks: Vec::new(),
+            run: Run::default(),
+            kind: None,
+            first_time: None,
+            previous_total: None,
+            gap: false,
+            ordinal: 0,
+            spark_len,
+            spark_width: 1,
+            current: HashMap::new(),
+        }
+    }
+
+    /// Takes one snapshot. Snapshots of another kind than the first one's are ignored.
+    pub fn observe(&mut self, snap: &Snapshot, interner: &Interner) {
+        if !snap.status.has_profile() {
+            self.gap |= matches!(snap.status, Status::Missing | Status::Error);
+            return;
+        }
+        if self.kind.get_or_insert_with(|| snap.kind.clone()) != &snap.kind {
+            return;
+        }
+        let total = snap.total.unwrap_or_else(|| snap.counted());
+        if self.restarted(total) {
+            self.end_run();
+            self.run = Run {
+                since_index: snap.index,
+                ..Run::default()
+            };
+        }
+        if self.run.snapshots == 0 {
+            self.run.since_index = snap.index;
+        }
+        self.previous_total = Some(total);
+        self.gap = false;
+        let value = if snap.sample == Sample::Count {
+            0
+        } else {
+            snap.sample.default_value()
+        };
+        let mut current = std::mem::take(&mut self.current);
+        current.clear();
+        for record in &snap.records {
+            *current
+                .entry(self.names.id(record.stack, interner))
+                .or_default() += record.values[value];
+        }
+        let t = self.seconds(snap);
+        self.run.snapshots += 1;
+        self.run.sum_t += t;
+        self.run.sum_tt += t * t;
+        for (&id, &count) in &current {
+            self.touch(id, count, t);
+        }
+        self.current = current;
+        self.ordinal += 1;
+        while self.spark_len > 0 && self.ordinal.div_ceil(self.spark_width) > self.spark_len as u64
+        {
+            self.spark_width *= 2;
+        }
+    }
+
+    /// The suspects, best first, after the last snapshot.
+    pub fn suspects(mut self) -> Vec<Suspect> {
+        self.end_run();
+        let mut suspects: Vec<Suspect> = self.tracks.into_iter().filter_map(|t| t.best).collect();
+        suspects.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.stack.cmp(&b.stack))
+        });
+        suspects
+    }
+
+    fn restarted(&self, total: u64) -> bool {
+        match self.previous_total {
+            Some(previous) => (self.gap && total < previous) || total < previous / 4,
+            None => false,
+        }
+    }
+
+    /// Seconds since the first timestamp; the snapshot's index where there is none.
+    fn seconds(&mut self, snap: &Snapshot) -> f64 {
+        match snap.time {
+            Some(t) => t.seconds_since(self.first_time.get_or_insert(t)),
+            None => snap.index as f64,
+        }
+    }
+
+    fn touch(&mut self, id: u32, count: u64, t: f64) {
+        let slot = id as usize;
+        if slot >= self.tracks.len() {
+            self.tracks.resize_with(slot + 1, Track::default);
+        }
+        let ordinal = self.run.snapshots;
+        let track = &mut self.tracks[slot];
+        let previous = match track.seen {
+            0 if ordinal == 1 => None,
+            0 => Some(0),
+            seen if seen + 1 == ordinal => Some(track.last_count),
+            _ => {
+                track.falls += u64::from(track.last_count > 0);
+                Some(0)
+            }
+        };
+        match previous {
+            None => track.first = count,
+            Some(p) => {
+                track.rises += u64::from(count > p);
+                track.falls += u64::from(count < p);
+            }
+        }
+        if track.seen == 0 {
+            track.least = count;
+        }
+        track.least = track.least.min(count);
+        track.peak = track.peak.max(count);
+        track.last_count = count;
+        track.seen = ordinal;
+        track.present += 1;
+        track.sum_c += count as f64;
+        track.sum_tc += t * count as f64;
+        if self.spark_len > 0 {
+            spark_add(
+                track,
+                self.ordinal / self.spark_width,
+                count,
+                self.spark_width,
+            );
+        }
+    }
+
+    /// Judges every stack on the run that ends, keeps its best, and forgets the run.
+    fn end_run(&mut self) {
+        let run = std::mem::take(&mut self.run);
+        for (id, track) in self.tracks.iter_mut().enumerate() {
+            if track.seen != 0 {
+                let stack = self.names.text(id as u32);
+                if let Some(suspect) = judge(track, &run, stack)
+                    && track.best.as_ref().is_none_or(|b| suspect.score > b.score)
+                {
+                    track.best = Some(suspect);
+                }
+            }
+            let best = track.best.take();
+            let (spark, width) = (std::mem::take(&mut track.spark), track.spark_width);
+            *track = Track {
+                best,
+                spark,
+                spark_width: width,
+                ..Track::default()
+            };
+        }
+        let width = self.spark_width;
+        for track in &mut self.tracks {
+            spark_compact(track, width);
+            if let Some(best) = &mut track.best {
+                best.sparkline.clone_from(&track.spark);
+            }
+        }
+    }
+}
+
+/// The suspect a track makes over `run`, if it is one.
+fn judge(track: &Track, run: &Run, stack: &str) -> Option<Suspect> {
+    let n = run.snapshots as f64;
+    let last = if track.seen == run.snapshots {
+        track.last_count
+    } else {
+        0
+    };
+    let falls = track.falls + u64::from(track.seen != run.snapshots && track.last_count > 0);
+    let least = if track.present < run.snapshots {
+        0
+    } else {
+        track.least
+    };
+    let denominator = n * run.sum_tt - run.sum_t * run.sum_t;
+    if run.snapshots < MIN_SNAPSHOTS || denominator <= 0.0 || is_profiler(stack) {
+        return None;
+    }
+    let slope = (n * track.sum_tc - run.sum_t * track.sum_c) / denominator * 60.0;
+    let rises = track.rises;
+    let steadiness = (rises as f64 - falls as f64) / (rises + falls).max(1) as f64;
+    let grows = last >= track.first + MIN_GROWTH
+        && slope > 0.0
+        && rises >= MIN_RISES
+        && steadiness >= MIN_STEADINESS
+        && track.peak > least;
+    grows.then(|| Suspect {
+        stack: stack.to_string(),
+        first: track.first,
+        last,
+        peak: track.peak,
+        slope_per_minute: slope,
+        score: slope * steadiness,
+        rises,
+        falls,
+        since_index: run.since_index,
+        sparkline: Vec::new(),
+    })
+}
+
+/// The goroutine that writes the profile is in every snapshot, and never a leak.
+fn is_profiler(stack: &str) -> bool {
+    stack.contains("net/http/pprof.") || stack.contains("runtime/pprof.write")
+}
+
+/// Records `count` in sparkline slot `slot` (at `width` snapshots a slot).
+fn spark_add(track: &mut Track, slot: u64, count: u64, width: u64) {
+    spark_compact(track, width);
+    let slot = slot as usize;
+    if track.spark.len() <= slot {
+        track.spark.resize(slot + 1, 0);
+    }
+    track.spark[slot] = track.spark[slot].max(count);
+}
+
+/// Merges neighbouring slots until the track's slots are `width` wide.
+fn spark_compact(track: &mut Track, width: u64) {
+    track.spark_width = track.spark_width.max(1);
+    while track.spark_width < width {
+        let merged: Vec<u64> = track
+            .spark
+            .chunks(2)
+            .map(|pair| pair.iter().copied().max().unwrap_or(0))
+            .collect();
+        track.spark = merged;
+        track.spark_width *= 2;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{FrameRef, Record, StackId};
+
+    /// Feeds snapshots whose stacks are one function each: `(status, [(func, count)])`.
+    fn suspects(snapshots: &[(Status, &[(&str, u64)])]) -> Vec<(String, u64)> {
+        let mut interner = Interner::new();
+        let mut tracker = LeakTracker::new(8);
+        for (index, (status, counts)) in snapshots.iter().enumerate() {
+            let mut snap = Snapshot::default();
+            snap.index = index as u64;
+            snap.kind = "goroutine".into();
+            snap.status = *status;
+            for (func, count) in counts.iter() {
+                let frame = interner.frame(FrameRef {
+                    func: func.as_bytes(),
+                    file: b"",
+                    line: 0,
+                });
+                let stack: StackId = interner.stack(&[frame]);
+                snap.push_record(Record::new(*count, stack), b"");
+            }
+            snap.total = status.has_profile().then(|| snap.counted());
+            tracker.observe(&snap, &interner);
+        }
+        tracker
+            .suspects()
+            .into_iter()
+            .map(|s| (s.stack, s.since_index))
+            .collect()
+    }
+
+    const C: Status = Status::Complete;
+
+    #[test]
+    fn growth_beats_oscillation_and_constants_are_not_suspects() {
+        let series: Vec<(Status, Vec<(&str, u64)>)> = [
+            (1, 1, 5, 1, 0),
+            (2, 3, 5, 0, 1),
+            (3, 2, 5, 1, 0),
+            (4, 4, 5, 0, 1),
+            (5, 5, 5, 1, 0),
+            (6, 6, 5, 0, 1),
+        ]
+        .into_iter()
+        .map(|(a, b, c, d, e)| {
+            let counts = vec![
+                ("leak", a),
+                ("wobbly", b),
+                ("steady", c),
+                ("flicker", d),
+                ("runtime/pprof.writeGoroutine", a + e),
+            ];
+            (C, counts)
+        })
+        .collect();
+        let input: Vec<(Status, &[(&str, u64)])> =
+            series.iter().map(|(s, c)| (*s, c.as_slice())).collect();
+        assert_eq!(
+            suspects(&input),
+            [("leak".to_string(), 0), ("wobbly".to_string(), 0)]
+        );
+    }
+
+    #[test]
+    fn a_restart_starts_a_new_run() {
+        let run = |counts: &'static [u64]| {
+            counts
+                .iter()
+                .map(|&c| (C, vec![("quote", c), ("base", 50)]))
+                .collect::<Vec<_>>()
+        };
+        // Leaks before the restart, steady after: found in its first run.
+        let mut series = run(&[10, 20, 30, 40]);
+        series.push((Status::Missing, vec![]));
+        series.extend(run(&[1, 1, 1, 1, 1]));
+        let input: Vec<(Status, &[(&str, u64)])> =
+            series.iter().map(|(s, c)| (*s, c.as_slice())).collect();
+        assert_eq!(suspects(&input), [("quote".to_string(), 0)]);
+        // Steady before, leaks after: found in its second run, which begins at index 5.
+        let mut series = run(&[30, 30, 30, 30]);
+        series.push((Status::Missing, vec![]));
+        series.extend(run(&[1, 5, 9, 13, 17]));
+        let input: Vec<(Status, &[(&str, u64)])> =
+            series.iter().map(|(s, c)| (*s, c.as_slice())).collect();
+        assert_eq!(suspects(&input), [("quote".to_string(), 5)]);
+    }
+
+    #[test]
+    fn sparklines_stay_bounded() {
+        let mut interner = Interner::new();
+        let mut tracker = LeakTracker::new(8);
+        let frame = interner.frame(FrameRef {
+            func: b"leak",
+            file: b"",
+            line: 0,
+        });
+        let stack = interner.stack(&[frame]);
+        for index in 0..100u64 {
+            let mut snap = Snapshot::default();
+            snap.index = index;
+            snap.kind = "goroutine".into();
+            snap.status = C;
+            snap.push_record(Record::new(index + 1, stack), b"");
+            snap.total = Some(index + 1);
+            tracker.observe(&snap, &interner);
+        }
+        let suspects = tracker.suspects();
+        let line = &suspects[0].sparkline;
+        assert!(line.len() <= 8 && line.len() >= 4, "{line:?}");
+        assert!(line.windows(2).all(|w| w[0] < w[1]), "{line:?}");
+        assert_eq!(*line.last().unwrap(), 100);
+    }
+}
