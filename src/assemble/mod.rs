@@ -159,6 +159,17 @@ impl Assembler {
             return self.glued_line(line, at, consumer);
         }
         let event = classify(line.text);
+        if let Event::Frame(text) = event
+            && self.state == State::Records
+            && self.record.open
+            && line.terminated
+        {
+            // Most lines of a debug=1 log: a frame line inside a record.
+            self.keep(&line);
+            self.record
+                .push_frame(text, self.options.detail == Detail::Stacks);
+            return Ok(());
+        }
         if self.state == State::ErrorBody && !starts_snapshot(&event) {
             self.keep(&line);
             return Ok(());

@@ -142,6 +142,15 @@ pub fn classify(line: &[u8]) -> Event<'_> {
 
 fn classify_comment(line: &[u8]) -> Event<'_> {
     let rest = &line[1..];
+    if rest.first() == Some(&b'\t') {
+        // The common case, first: a frame line.
+        let body = rest.trim_ascii_start();
+        return if body.starts_with(b"0x") && frame_columns_ok(body) {
+            Event::Frame(rest)
+        } else {
+            Event::Unknown
+        };
+    }
     if let Some(labels) = rest.strip_prefix(b" labels: ") {
         return Event::Labels(labels);
     }
@@ -155,17 +164,14 @@ fn classify_comment(line: &[u8]) -> Event<'_> {
     }
 }
 
-/// A frame line is its address alone, or address, function and place: a
-/// line cut after its function (no place column) is not one.
+/// A frame line is its address alone, or address, function and a place that
+/// ends in `:LINE`. A line cut short (after its function, inside its path)
+/// is not one. Checked from the end: most lines end in `:LINE` at once.
 fn frame_columns_ok(body: &[u8]) -> bool {
-    match memchr::memchr(b'\t', body) {
-        None => true,
-        Some(tab) => {
-            let func = body[tab..].trim_ascii_start();
-            !func.is_empty()
-                && memchr::memchr(b'\t', func).is_some_and(|t| !func[t..].trim_ascii().is_empty())
-        }
-    }
+    let body = body.trim_ascii_end();
+    let digits = body.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    let place = digits > 0 && body.len() > digits + 2 && body[body.len() - digits - 1] == b':';
+    place || body[2..].iter().all(u8::is_ascii_hexdigit)
 }
 
 /// Lines that start with digits: the records of debug=1 profiles, or epoch

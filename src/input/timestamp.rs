@@ -54,19 +54,24 @@ impl Timestamp {
     /// profile was cut without a newline, and `date` wrote right after it).
     /// Only `date` and RFC 3339 forms are looked for: digits glued to digits
     /// cannot be told apart. A cheap test of the line's last bytes comes first.
+    #[inline]
     pub fn find_glued(line: &[u8]) -> Option<usize> {
+        // Called for every line: decide from the last bytes first, inline.
         let n = line.len();
-        let tail = |back: usize| line.get(n.wrapping_sub(back)).copied();
-        let ctime =
-            n >= 24 && tail(5) == Some(b' ') && line[n - 4..].iter().all(u8::is_ascii_digit);
-        let rfc3339 = n >= 21
-            && ((tail(1) == Some(b'Z') && tail(4) == Some(b':') && tail(7) == Some(b':'))
-                || (tail(3) == Some(b':')
-                    && matches!(tail(6), Some(b'+' | b'-'))
-                    && tail(9) == Some(b':')));
+        if n < 21 {
+            return None;
+        }
+        let ctime = line[n - 5] == b' ' && line[n - 4..].iter().all(u8::is_ascii_digit);
+        let rfc3339 = (line[n - 1] == b'Z' && line[n - 4] == b':' && line[n - 7] == b':')
+            || (line[n - 3] == b':' && matches!(line[n - 6], b'+' | b'-') && line[n - 9] == b':');
         if !ctime && !rfc3339 {
             return None;
         }
+        Timestamp::find_glued_at(line, ctime)
+    }
+
+    fn find_glued_at(line: &[u8], ctime: bool) -> Option<usize> {
+        let n = line.len();
         // Only spaces before it: an indented timestamp line, not a glued one.
         let from = n
             .saturating_sub(36)
