@@ -1,8 +1,9 @@
 //! The pipeline: sources → lines → events → snapshots → one consumer.
 //!
-//! Reads each source in order through one [`LineReader`], hands every line to
-//! one [`Assembler`], and lets the consumer flush before each read that may
-//! wait, so live output appears as soon as a snapshot is complete.
+//! Reads each source in order through one [`LineReader`] (its reading on a
+//! thread of its own), hands every line to one [`Assembler`], and lets the
+//! consumer flush before each wait for input, so live output appears as soon
+//! as a snapshot is complete.
 
 use std::io::{self, Read};
 
@@ -24,10 +25,11 @@ pub fn run(
             break;
         }
         let name = source.name();
-        let reader = source
+        let lines = source
             .open()
+            .and_then(LineReader::prefetched)
             .map_err(|e| Error::input(&name, io_message(&e)))?;
-        feed(reader, &name, &mut assembler, consumer)?;
+        feed_lines(lines, &name, &mut assembler, consumer)?;
     }
     Ok(assembler)
 }
@@ -57,7 +59,10 @@ pub fn feed_lines<R: Read>(
         if lines.at_eof() || !consumer.wants_more() {
             break;
         }
-        consumer.idle()?;
+        if !lines.ready() {
+            // About to wait for input: the moment for live output.
+            consumer.idle()?;
+        }
         lines.fill().map_err(|e| read_error(e, name))?;
     }
     assembler.end_source(consumer)

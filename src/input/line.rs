@@ -10,6 +10,8 @@
 
 use std::io::{self, Read};
 
+use super::prefetch::{Chunk, Prefetch};
+
 /// Default size of the read buffer (and of each `read` call).
 pub const DEFAULT_CAPACITY: usize = 256 * 1024;
 /// Default limit on the length of one line: a pp-split JSON line holds a whole
@@ -38,9 +40,21 @@ pub struct LineTooLong {
     pub limit: usize,
 }
 
+/// Where a [`LineReader`]'s bytes come from.
+enum Feed<R> {
+    /// `read` calls into the reader's own buffer.
+    Read(R),
+    /// Chunks of whole lines from a reading thread; a chunk that arrived
+    /// while the reader looked ahead waits in `pending`.
+    Chunks {
+        prefetch: Prefetch,
+        pending: Option<Option<Chunk>>,
+    },
+}
+
 /// Reads lines from `R` into one reusable buffer.
 pub struct LineReader<R> {
-    source: R,
+    feed: Feed<R>,
     buf: Vec<u8>,
     /// Start of the bytes not yet handed out.
     pos: usize,
@@ -52,6 +66,32 @@ pub struct LineReader<R> {
     number: u64,
     capacity: usize,
     max_line: usize,
+}
+
+impl LineReader<io::Empty> {
+    /// A reader of `source` whose reading happens on a thread of its own
+    /// (see [`Prefetch`]), with the default buffer size and line limit.
+    pub fn prefetched(source: Box<dyn Read + Send>) -> io::Result<LineReader<io::Empty>> {
+        LineReader::prefetched_with(source, DEFAULT_CAPACITY, DEFAULT_MAX_LINE)
+    }
+
+    /// Like [`prefetched`](Self::prefetched), with reads of at most
+    /// `capacity` bytes and lines of at most `max_line` bytes.
+    pub fn prefetched_with(
+        source: Box<dyn Read + Send>,
+        capacity: usize,
+        max_line: usize,
+    ) -> io::Result<LineReader<io::Empty>> {
+        let max_line = max_line.max(1);
+        let prefetch = Prefetch::spawn(source, capacity.clamp(1, max_line), max_line)?;
+        let mut reader = LineReader::with_capacity(io::empty(), capacity, max_line);
+        reader.buf = Vec::new();
+        reader.feed = Feed::Chunks {
+            prefetch,
+            pending: None,
+        };
+        Ok(reader)
+    }
 }
 
 impl<R: Read> LineReader<R> {
@@ -67,7 +107,7 @@ impl<R: Read> LineReader<R> {
         let max_line = max_line.max(1);
         let capacity = capacity.clamp(1, max_line);
         LineReader {
-            source,
+            feed: Feed::Read(source),
             buf: vec![0; capacity],
             pos: 0,
             end: 0,
@@ -76,6 +116,21 @@ impl<R: Read> LineReader<R> {
             number: 0,
             capacity,
             max_line,
+        }
+    }
+
+    /// True when more input is ready, so that filling will not wait: a
+    /// chunk from the reading thread has arrived. Always false for `Read`
+    /// sources, which cannot tell.
+    pub fn ready(&mut self) -> bool {
+        match &mut self.feed {
+            Feed::Read(_) => false,
+            Feed::Chunks { prefetch, pending } => {
+                if pending.is_none() {
+                    *pending = prefetch.try_next();
+                }
+                pending.is_some()
+            }
         }
     }
 
@@ -134,12 +189,18 @@ impl<R: Read> LineReader<R> {
         if self.eof {
             return Ok(false);
         }
+        if let Feed::Chunks { .. } = self.feed {
+            return self.fill_chunk();
+        }
         self.make_room()?;
         // Never more than `capacity` at once, even after the buffer grew, so
         // that a small capacity really does cut the input at every boundary.
         let limit = (self.end + self.capacity).min(self.buf.len());
+        let Feed::Read(source) = &mut self.feed else {
+            return self.fill_chunk();
+        };
         loop {
-            match self.source.read(&mut self.buf[self.end..limit]) {
+            match source.read(&mut self.buf[self.end..limit]) {
                 Ok(0) => {
                     self.eof = true;
                     return Ok(self.pos < self.end);
@@ -151,6 +212,42 @@ impl<R: Read> LineReader<R> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }
+        }
+    }
+
+    /// Takes the next chunk of whole lines from the reading thread.
+    fn fill_chunk(&mut self) -> io::Result<bool> {
+        let Feed::Chunks { prefetch, pending } = &mut self.feed else {
+            return Ok(false);
+        };
+        let next = match pending.take() {
+            Some(next) => next,
+            None => prefetch.next(),
+        };
+        match next {
+            None => {
+                self.eof = true;
+                Ok(self.pos < self.end)
+            }
+            Some(Chunk::Lines(mut data)) => {
+                if self.pos < self.end {
+                    // Only a final line without its newline is ever left over.
+                    data.splice(0..0, self.buf[self.pos..self.end].iter().copied());
+                }
+                prefetch.recycle(std::mem::replace(&mut self.buf, data));
+                self.pos = 0;
+                self.end = self.buf.len();
+                self.searched = 0;
+                Ok(true)
+            }
+            Some(Chunk::TooLong) => {
+                let error = LineTooLong {
+                    number: self.number + 1,
+                    limit: self.max_line,
+                };
+                Err(io::Error::new(io::ErrorKind::InvalidData, error))
+            }
+            Some(Chunk::Failed(error)) => Err(error),
         }
     }
 
@@ -244,6 +341,57 @@ mod tests {
             }
         }
         assert_eq!(raws, vec![b"a\r\n".to_vec(), b"b".to_vec()]);
+    }
+
+    /// All lines of `reader` as (text, number, terminated), or the error's line number.
+    fn drain<R: Read>(mut reader: LineReader<R>) -> Result<Vec<(Vec<u8>, u64, bool)>, u64> {
+        let mut out = Vec::new();
+        loop {
+            while let Some(line) = reader.next_buffered() {
+                out.push((line.text.to_vec(), line.number, line.terminated));
+            }
+            if reader.at_eof() {
+                return Ok(out);
+            }
+            reader.ready();
+            if let Err(e) = reader.fill() {
+                return Err(e
+                    .get_ref()
+                    .unwrap()
+                    .downcast_ref::<LineTooLong>()
+                    .unwrap()
+                    .number);
+            }
+        }
+    }
+
+    #[test]
+    fn prefetching_gives_the_same_lines() {
+        let inputs: [&[u8]; 5] = [
+            b"",
+            b"a\nbb\r\nccc",
+            b"\n\n\n",
+            b"one line\n",
+            b"x\ny\nno newline at the end",
+        ];
+        for input in inputs {
+            let plain = drain(LineReader::with_capacity(input, 64, 1 << 20));
+            for capacity in [1, 2, 5, 1024] {
+                let prefetched =
+                    LineReader::prefetched_with(Box::new(input), capacity, 1 << 20).unwrap();
+                assert_eq!(drain(prefetched), plain, "{input:?} at {capacity}");
+            }
+        }
+        let long = format!("ok\n{}\nafter\n", "z".repeat(50));
+        for capacity in [1, 7, 64] {
+            let prefetched = LineReader::prefetched_with(
+                Box::new(std::io::Cursor::new(long.clone())),
+                capacity,
+                16,
+            )
+            .unwrap();
+            assert_eq!(drain(prefetched), Err(2), "capacity {capacity}");
+        }
     }
 
     #[test]

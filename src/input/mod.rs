@@ -9,6 +9,7 @@ pub mod event;
 pub mod frame;
 pub mod goroutine;
 pub mod line;
+mod prefetch;
 mod source;
 pub mod timestamp;
 

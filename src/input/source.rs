@@ -39,10 +39,10 @@ impl Source {
         }
     }
 
-    /// Opens the source for reading.
-    pub fn open(&self) -> io::Result<Box<dyn Read>> {
+    /// Opens the source for reading (on any thread).
+    pub fn open(&self) -> io::Result<Box<dyn Read + Send>> {
         match self {
-            Source::Stdin => Ok(Box::new(io::stdin().lock())),
+            Source::Stdin => Ok(Box::new(io::stdin())),
             Source::File(path) => Ok(Box::new(File::open(path)?)),
         }
     }
