@@ -93,19 +93,27 @@ fn read_chunks(
 ) {
     let mut carry: Vec<u8> = Vec::new();
     loop {
+        // A recycled buffer keeps its length: only bytes past it are zeroed
+        // when it is made longer, not the whole buffer again.
         let mut buffer = spare.try_recv().unwrap_or_default();
-        buffer.clear();
-        buffer.extend_from_slice(&carry);
+        let mut filled = carry.len();
+        if buffer.len() < filled {
+            buffer.resize(filled, 0);
+        }
+        buffer[..filled].copy_from_slice(&carry);
         carry.clear();
-        let chunk = match fill_lines(&mut source, &mut buffer, capacity, max_line) {
+        let chunk = match fill_lines(&mut source, &mut buffer, &mut filled, capacity, max_line) {
             Ok(true) => {
-                let cut = memchr::memrchr(b'\n', &buffer).map_or(0, |i| i + 1);
-                carry.extend_from_slice(&buffer[cut..]);
+                let cut = memchr::memrchr(b'\n', &buffer[..filled]).map_or(0, |i| i + 1);
+                carry.extend_from_slice(&buffer[cut..filled]);
                 buffer.truncate(cut);
                 Chunk::Lines(buffer)
             }
-            Ok(false) if buffer.is_empty() => return,
-            Ok(false) => Chunk::Lines(buffer),
+            Ok(false) if filled == 0 => return,
+            Ok(false) => {
+                buffer.truncate(filled);
+                Chunk::Lines(buffer)
+            }
             Err(e) if e.kind() == io::ErrorKind::InvalidData => Chunk::TooLong,
             Err(e) => Chunk::Failed(e),
         };
@@ -116,43 +124,38 @@ fn read_chunks(
     }
 }
 
-/// Reads into `buffer` until it holds a newline: `Ok(true)`; `Ok(false)` at
-/// end of input (with what is left); `InvalidData` when no newline comes
-/// within `max_line` bytes.
+/// Reads into `buffer` after its first `filled` bytes until they hold a
+/// newline: `Ok(true)`; `Ok(false)` at end of input (with what is left);
+/// `InvalidData` when no newline comes within `max_line` bytes.
 fn fill_lines(
     source: &mut dyn Read,
     buffer: &mut Vec<u8>,
+    filled: &mut usize,
     capacity: usize,
     max_line: usize,
 ) -> io::Result<bool> {
     let mut searched = 0;
     loop {
-        if memchr::memchr(b'\n', &buffer[searched..]).is_some() {
+        if memchr::memchr(b'\n', &buffer[searched..*filled]).is_some() {
             return Ok(true);
         }
-        searched = buffer.len();
-        if buffer.len() >= max_line {
+        searched = *filled;
+        if *filled >= max_line {
             return Err(io::ErrorKind::InvalidData.into());
         }
-        let start = buffer.len();
-        buffer.resize(start + capacity.min(max_line - start).max(1), 0);
-        let read = loop {
-            match source.read(&mut buffer[start..]) {
+        let end = *filled + capacity.min(max_line - *filled).max(1);
+        if buffer.len() < end {
+            buffer.resize(end, 0);
+        }
+        let n = loop {
+            match source.read(&mut buffer[*filled..end]) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                other => break other,
+                other => break other?,
             }
         };
-        match read {
-            Ok(n) => {
-                buffer.truncate(start + n);
-                if n == 0 {
-                    return Ok(false);
-                }
-            }
-            Err(e) => {
-                buffer.truncate(start);
-                return Err(e);
-            }
+        if n == 0 {
+            return Ok(false);
         }
+        *filled += n;
     }
 }

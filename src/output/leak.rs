@@ -21,11 +21,9 @@
 //! suspect of a stack that starts from zero again nor hides one that leaks
 //! in either run.
 
-use std::collections::HashMap;
-
 use super::fold::{FrameStyle, StackNamer};
 use crate::input::timestamp::Timestamp;
-use crate::model::{Interner, Sample, Snapshot, Status};
+use crate::model::{FastMap, Interner, Sample, Snapshot, Status};
 
 /// Fewest snapshots in a run for its stacks to be judged.
 pub const MIN_SNAPSHOTS: u64 = 3;
@@ -105,7 +103,7 @@ pub struct LeakTracker {
     ordinal: u64,
     spark_len: usize,
     spark_width: u64,
-    current: HashMap<u32, u64>,
+    current: FastMap<u32, u64>,
 }
 
 impl LeakTracker {
@@ -122,7 +120,7 @@ impl LeakTracker {
             ordinal: 0,
             spark_len,
             spark_width: 1,
-            current: HashMap::new(),
+            current: FastMap::default(),
         }
     }
 

@@ -6,14 +6,14 @@
 //! summed per key, then merged into one accumulator per key, so `max` and
 //! `last` see what one snapshot held. Memory is bounded by distinct keys.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
 use super::name::{FrameStyle, StackNamer, push_safe};
 use crate::assemble::Consumer;
 use crate::error::Error;
-use crate::model::{Interner, Snapshot, StackId, Status, parse_labels};
+use crate::model::{FastMap, Interner, Snapshot, StackId, Status, parse_labels};
 
 /// How a stack's counts over the snapshots become one number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -120,7 +120,7 @@ pub struct FoldedStack {
 pub type Folded = BTreeMap<String, u64>;
 
 /// Counts per key of one snapshot.
-type Counts = HashMap<Key, u64>;
+type Counts = FastMap<Key, u64>;
 
 /// The consumer that folds snapshots; see the module documentation.
 pub struct Folder {
@@ -128,15 +128,15 @@ pub struct Folder {
     /// Stack id → folded stack id + 1; 0 = not folded yet.
     stacks: StackNamer,
     /// Label text → id; id 0 is "no labels". `label_texts[id]` is its folded form.
-    label_ids: HashMap<Vec<u8>, u32>,
+    label_ids: FastMap<Vec<u8>, u32>,
     label_texts: Vec<String>,
     snapshot_roots: Vec<String>,
     /// Interned state id → its root frame (`[chan receive]`).
-    state_roots: HashMap<u32, String>,
+    state_roots: FastMap<u32, String>,
     /// Which of a record's values is folded (see `Sample::value_names`).
     value: usize,
     current: Counts,
-    totals: HashMap<Key, Acc>,
+    totals: FastMap<Key, Acc>,
     folded: u64,
     kind: Option<String>,
     /// First and last snapshot counts, for `--diff`: [complete, any].
@@ -150,13 +150,13 @@ impl Folder {
         Folder {
             stacks: StackNamer::new(options.style, options.trim_runtime),
             options,
-            label_ids: HashMap::new(),
+            label_ids: FastMap::default(),
             label_texts: vec![String::new()],
             snapshot_roots: Vec::new(),
-            state_roots: HashMap::new(),
+            state_roots: FastMap::default(),
             value: 0,
-            current: HashMap::new(),
-            totals: HashMap::new(),
+            current: FastMap::default(),
+            totals: FastMap::default(),
             folded: 0,
             kind: None,
             first: [None, None],

@@ -12,9 +12,7 @@
 //! 4. a name starting with `#` gets `_` for it, so no line starts like a comment;
 //! 5. an empty name becomes `[unknown]`.
 
-use std::collections::HashMap;
-
-use crate::model::{Frame, FrameId, Interner, StackId};
+use crate::model::{FastMap, Frame, FrameId, Interner, StackId};
 
 /// What a frame is written as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -129,7 +127,7 @@ pub struct StackNamer {
     texts: Vec<String>,
     /// For each text: one stack that folds to it, and its trimmed leaf frames.
     representatives: Vec<(StackId, usize)>,
-    by_text: HashMap<String, u32>,
+    by_text: FastMap<String, u32>,
 }
 
 impl StackNamer {
