@@ -532,3 +532,30 @@ fn golden_folds_of_other_kinds() {
         golden(&format!("pp-fold/{name}"), &output.stdout);
     }
 }
+
+/// A dump that a logger prefixed line by line reads like the dump itself.
+#[test]
+fn dumps_behind_a_logger_prefix() {
+    let dump = String::from_utf8(fixture_bytes(
+        "go1.19/batch/dumps/panic-gotraceback-all.txt",
+    ))
+    .unwrap();
+    let plain = snapshots(&["-q"], Some(dump.clone().into_bytes()));
+    for (i, stamp) in ["2026/11/27 15:19:1", "2026-11-27T09:49:1", "Nov 27 15:19:1"]
+        .iter()
+        .enumerate()
+    {
+        let logged: String = dump
+            .lines()
+            .enumerate()
+            .map(|(n, line)| format!("{stamp}{} app[42]: {line}\n", n % 10))
+            .collect();
+        let ours = snapshots(
+            &["-q"],
+            Some(format!("{logged}exit status 2\n").into_bytes()),
+        );
+        assert_eq!(ours.len(), 1, "prefix {i}");
+        assert_eq!(ours[0]["records"], plain[0]["records"], "prefix {i}");
+        assert_eq!(ours[0]["total"], plain[0]["total"], "prefix {i}");
+    }
+}

@@ -13,6 +13,7 @@
 //! record profiles (count, heap, contention) and `dump` the debug=2 dumps.
 
 mod dump;
+mod prefix;
 mod profile;
 mod record;
 mod stats;
@@ -107,6 +108,8 @@ pub struct Assembler {
     dump: Dump,
     /// The open snapshot was cut off (a line without its end).
     cut: bool,
+    /// The shape of the logger prefix on every line of the dump being read.
+    logger_prefix: Option<Vec<u8>>,
     junk: Junk,
     source: String,
     stats: Stats,
@@ -126,6 +129,7 @@ impl Assembler {
             profile: Profile::default(),
             dump: Dump::default(),
             cut: false,
+            logger_prefix: None,
             junk: Junk::default(),
             source: String::new(),
             stats: Stats::default(),
@@ -155,6 +159,25 @@ impl Assembler {
 
     /// Takes one line.
     pub fn line(&mut self, line: Line<'_>, consumer: &mut impl Consumer) -> Result<(), Error> {
+        if let Some(shape) = &self.logger_prefix {
+            // Inside a dump whose every line a logger prefixed: strip it.
+            match prefix::strip(line.text, shape) {
+                Some(at) => {
+                    return self.unprefixed(
+                        Line {
+                            text: &line.text[at..],
+                            ..line
+                        },
+                        consumer,
+                    );
+                }
+                None => self.logger_prefix = None,
+            }
+        }
+        self.unprefixed(line, consumer)
+    }
+
+    fn unprefixed(&mut self, line: Line<'_>, consumer: &mut impl Consumer) -> Result<(), Error> {
         if let Some(at) = Timestamp::find_glued(line.text) {
             return self.glued_line(line, at, consumer);
         }
@@ -189,7 +212,19 @@ impl Assembler {
                 self.on_server_error(message, multiline, &line, consumer)
             }
             Event::Json(text) => self.on_json(text, &line, consumer),
-            Event::Unknown => self.on_unknown(&line),
+            Event::Unknown => match prefix::find(line.text) {
+                Some(at) => {
+                    self.logger_prefix = Some(prefix::shape(&line.text[..at]));
+                    self.unprefixed(
+                        Line {
+                            text: &line.text[at..],
+                            ..line
+                        },
+                        consumer,
+                    )
+                }
+                None => self.on_unknown(&line),
+            },
             Event::Blank => self.on_blank(&line, consumer),
             Event::GoroutineHeader(_)
             | Event::Call(_)
