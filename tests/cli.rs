@@ -4,9 +4,8 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::process::{Command, Stdio};
 
-use common::{bin, run, stderr, stdout};
+use common::{run, spawn, stderr, stdout};
 
 const BINS: &[&str] = &["pp-fold", "pp-html", "pp-split", "pp-totals"];
 
@@ -77,12 +76,7 @@ fn closed_stdout_is_a_quiet_success() {
         .map(|i| format!("goroutine profile: total 1\n1 @ 0x2\n#\t0x1\tmain.f{i}+0x1\t/a.go:1\n\n"))
         .collect();
     for name in BINS {
-        let mut child = Command::new(bin(name))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = spawn(name, &[]);
         let mut stdin = child.stdin.take().unwrap();
         let input = input.clone();
         let feeder = std::thread::spawn(move || {

@@ -3,13 +3,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::thread;
+use std::io::Write;
 use std::time::Duration;
 
-use common::{bin, fixture_bytes};
+use common::{fixture_bytes, lines_of, spawn};
 
 /// The first `n` snapshots of the main fixture log, each as (date line + profile) bytes.
 fn snapshots(n: usize) -> Vec<Vec<u8>> {
@@ -27,22 +24,9 @@ fn snapshots(n: usize) -> Vec<Vec<u8>> {
 
 #[test]
 fn pp_totals_writes_each_row_before_the_next_snapshot_starts() {
-    let mut child = Command::new(bin("pp-totals"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn("pp-totals", &[]);
     let mut stdin = child.stdin.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if tx.send(line.unwrap()).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = lines_of(child.stdout.take().unwrap());
     let next_row = || {
         rx.recv_timeout(Duration::from_secs(10))
             .expect("a row while stdin is open")
@@ -71,23 +55,9 @@ fn pp_totals_writes_each_row_before_the_next_snapshot_starts() {
 
 #[test]
 fn pp_split_writes_each_json_line_live_too() {
-    let mut child = Command::new(bin("pp-split"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn("pp-split", &[]);
     let mut stdin = child.stdin.take().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap());
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut line = String::new();
-        while lines.read_line(&mut line).unwrap() > 0 {
-            if tx.send(std::mem::take(&mut line)).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = lines_of(child.stdout.take().unwrap());
     for (i, snapshot) in snapshots(2).iter().enumerate() {
         stdin.write_all(snapshot).unwrap();
         stdin.flush().unwrap();
@@ -102,23 +72,9 @@ fn pp_split_writes_each_json_line_live_too() {
 
 #[test]
 fn pp_totals_by_stack_is_live_too() {
-    let mut child = Command::new(bin("pp-totals"))
-        .args(["--by", "stack"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn("pp-totals", &["--by", "stack"]);
     let mut stdin = child.stdin.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if tx.send(line.unwrap()).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = lines_of(child.stdout.take().unwrap());
     assert_eq!(
         rx.recv_timeout(Duration::from_secs(10)).unwrap(),
         "index,time,elapsed_s,key,count"

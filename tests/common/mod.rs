@@ -2,9 +2,10 @@
 //! fixtures, compare against golden files.
 #![allow(dead_code)]
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::sync::mpsc::{self, Receiver};
 use std::{env, fs, thread};
 
 /// Path of a file under `tests/fixtures/`.
@@ -56,6 +57,30 @@ pub fn run(name: &str, args: &[&str], stdin: Option<Vec<u8>>) -> Output {
         feeder.join().unwrap();
     }
     output
+}
+
+/// Starts `name args...` with stdin, stdout and stderr piped.
+pub fn spawn(name: &str, args: &[&str]) -> Child {
+    Command::new(bin(name))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn")
+}
+
+/// Each line of `stdout`, sent on the channel as soon as it is read.
+pub fn lines_of(stdout: ChildStdout) -> Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
 
 /// Runs with a file argument and with the same file on stdin; asserts both
