@@ -8,28 +8,28 @@
 //! skipped. A dump has no header total: its total is its number of
 //! goroutines, and it is partial when it was cut off.
 
-use std::collections::{HashMap, HashSet};
-
 use super::{Assembler, Consumer, State};
 use crate::error::Error;
 use crate::input::event::Event;
 use crate::input::goroutine::Header;
 use crate::input::line::Line;
-use crate::model::{FrameId, FrameRef, Record, Sample, StackId, Status};
+use crate::model::{FastMap, FrameId, FrameRef, Record, Sample, StackId, Status};
 
 /// The open dump: its groups, and the goroutine being read.
 #[derive(Debug, Default)]
 pub(super) struct Dump {
     goroutines: u64,
-    seen: HashSet<u64>,
-    groups: HashMap<(StackId, u32), usize>,
+    seen: FastMap<u64, ()>,
+    groups: FastMap<(StackId, u32), usize>,
     /// A goroutine is being read.
     open: bool,
     state: u32,
     wait_minutes: u32,
     frames: Vec<FrameId>,
-    /// The function of a call whose place line has not come yet.
-    call: Option<Vec<u8>>,
+    /// The function of a call whose place line has not come yet (in
+    /// `call`, reused), when `has_call`.
+    call: Vec<u8>,
+    has_call: bool,
     /// The next place line is the creator's, not a frame.
     creator: bool,
     /// Inside an ancestor's stack.
@@ -45,13 +45,16 @@ impl Dump {
         let mut seen = std::mem::take(&mut self.seen);
         let mut groups = std::mem::take(&mut self.groups);
         let mut frames = std::mem::take(&mut self.frames);
+        let mut call = std::mem::take(&mut self.call);
         seen.clear();
         groups.clear();
         frames.clear();
+        call.clear();
         *self = Dump {
             seen,
             groups,
             frames,
+            call,
             ..Dump::default()
         };
     }
@@ -75,22 +78,25 @@ impl Assembler {
         match event {
             _ if dump.ancestor => {}
             Event::Call(func) => {
-                if let Some(previous) = dump.call.replace(func.to_vec()) {
+                if dump.has_call {
                     dump.dangling = true;
-                    let frame = FrameRef {
-                        func: &previous,
+                    dump.frames.push(self.interner.frame(FrameRef {
+                        func: &dump.call,
                         file: b"",
                         line: 0,
-                    };
-                    dump.frames.push(self.interner.frame(frame));
+                    }));
                 }
+                dump.call.clear();
+                dump.call.extend_from_slice(func);
+                dump.has_call = true;
             }
             Event::Place { file, line: number } if !dump.creator => {
-                let Some(func) = dump.call.take() else {
+                if !dump.has_call {
                     return self.unknown(line);
-                };
+                }
+                dump.has_call = false;
                 let frame = FrameRef {
-                    func: &func,
+                    func: &dump.call,
                     file,
                     line: number,
                 };
@@ -114,7 +120,7 @@ impl Assembler {
     ) -> Result<(), Error> {
         match self.state {
             // The same id again: a second dump follows the first.
-            State::Dump if self.dump.seen.contains(&header.id) => {
+            State::Dump if self.dump.seen.contains_key(&header.id) => {
                 self.start_dump(line, consumer)?
             }
             State::Dump => {
@@ -125,7 +131,7 @@ impl Assembler {
         }
         let dump = &mut self.dump;
         dump.goroutines += 1;
-        dump.seen.insert(header.id);
+        dump.seen.insert(header.id, ());
         dump.open = true;
         dump.state = self.interner.state(&String::from_utf8_lossy(header.state));
         dump.wait_minutes = header.wait_minutes.unwrap_or(0);
@@ -149,14 +155,14 @@ impl Assembler {
         if !dump.open {
             return;
         }
-        if let Some(func) = dump.call.take() {
+        if dump.has_call {
+            dump.has_call = false;
             dump.dangling = true;
-            let frame = FrameRef {
-                func: &func,
+            dump.frames.push(self.interner.frame(FrameRef {
+                func: &dump.call,
                 file: b"",
                 line: 0,
-            };
-            dump.frames.push(self.interner.frame(frame));
+            }));
         }
         let stack = self.interner.stack(&dump.frames);
         let minutes = dump.wait_minutes;

@@ -8,11 +8,16 @@
 //! timestamps in it may change from line to line; the first line without it
 //! ends the prefixed stretch.
 
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
+
 use crate::input::goroutine::parse_header;
 
 /// Where a goroutine header starts inside `line`, after a non-blank prefix.
 pub fn find(line: &[u8]) -> Option<usize> {
-    let at = memchr::memmem::find(line, b"goroutine ")?;
+    static FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"goroutine "));
+    let at = FINDER.find(line)?;
     let prefix = &line[..at];
     let prefixed = at > 0 && !prefix.iter().all(u8::is_ascii_whitespace);
     (prefixed && parse_header(&line[at..]).is_some()).then_some(at)

@@ -274,11 +274,15 @@ fn classify_indented(line: &[u8]) -> Event<'_> {
 }
 
 fn classify_word(line: &[u8]) -> Event<'_> {
+    // A dump's call lines are half of its lines, and the only lines that end
+    // in `)`: try them first.
+    if line.last() == Some(&b')')
+        && let Some(func) = goroutine::split_call(line)
+    {
+        return Event::Call(func);
+    }
     if let Some(ts) = Timestamp::parse(line) {
         return Event::Timestamp(ts);
-    }
-    if let Some(header) = count_header(line).or_else(|| heap_header(line)) {
-        return header;
     }
     if let Some(header) = goroutine::parse_header(line) {
         return Event::GoroutineHeader(header);
@@ -286,8 +290,13 @@ fn classify_word(line: &[u8]) -> Event<'_> {
     if let Some(creator) = goroutine::created_by(line) {
         return Event::CreatedBy(creator);
     }
-    if let Some(parameter) = parameter(line) {
-        return parameter;
+    // Headers and parameters end in a number.
+    if line.last().is_some_and(u8::is_ascii_digit)
+        && let Some(event) = count_header(line)
+            .or_else(|| heap_header(line))
+            .or_else(|| parameter(line))
+    {
+        return event;
     }
     if SERVER_ERRORS.iter().any(|e| line.starts_with(e)) {
         return Event::ServerError {
@@ -295,10 +304,7 @@ fn classify_word(line: &[u8]) -> Event<'_> {
             multiline: false,
         };
     }
-    match goroutine::split_call(line) {
-        Some(func) => Event::Call(func),
-        None => Event::Unknown,
-    }
+    Event::Unknown
 }
 
 /// `cycles/second=N`, `sampling period=N`.
@@ -314,13 +320,13 @@ fn parameter(line: &[u8]) -> Option<Event<'_>> {
 
 /// `NAME profile: total N`, NAME without spaces.
 fn count_header(line: &[u8]) -> Option<Event<'_>> {
-    const MARK: &[u8] = b" profile: total ";
-    let at = memchr::memmem::find(line, MARK)?;
-    let name = &line[..at];
+    let line = line.trim_ascii_end();
+    let digits = line.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    let total = parse_u64(&line[line.len() - digits..])?;
+    let name = line[..line.len() - digits].strip_suffix(b" profile: total ")?;
     if name.is_empty() || name.iter().any(|b| b.is_ascii_whitespace()) {
         return None;
     }
-    let total = parse_u64(line[at + MARK.len()..].trim_ascii_end())?;
     Some(Event::CountHeader { name, total })
 }
 

@@ -94,12 +94,12 @@ pub fn parse_place(text: &[u8]) -> Option<(&[u8], u32)> {
 
 /// The creator of `created by FUNC` or `created by FUNC in goroutine N`.
 pub fn created_by(line: &[u8]) -> Option<&[u8]> {
-    let rest = line.strip_prefix(b"created by ")?;
-    let func = match memchr::memmem::find(rest, b" in goroutine ") {
-        Some(at) => &rest[..at],
-        None => rest,
-    };
-    Some(func.trim_ascii())
+    let rest = line.strip_prefix(b"created by ")?.trim_ascii_end();
+    let digits = rest.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    let func = rest[..rest.len() - digits]
+        .strip_suffix(b" in goroutine ")
+        .filter(|_| digits > 0);
+    Some(func.unwrap_or(rest).trim_ascii())
 }
 
 /// `...additional frames elided...` (before Go 1.21) or `...51 frames elided...`.
