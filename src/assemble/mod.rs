@@ -158,6 +158,7 @@ impl Assembler {
     }
 
     /// Takes one line.
+    #[inline]
     pub fn line(&mut self, line: Line<'_>, consumer: &mut impl Consumer) -> Result<(), Error> {
         if let Some(shape) = &self.logger_prefix {
             // Inside a dump whose every line a logger prefixed: strip it.

@@ -55,6 +55,11 @@ enum Feed<R> {
 /// Reads lines from `R` into one reusable buffer.
 pub struct LineReader<R> {
     feed: Feed<R>,
+    /// Chunks come with their newlines found: `ends` holds their positions,
+    /// `next_end` the next one to hand out.
+    chunked: bool,
+    ends: Vec<u32>,
+    next_end: usize,
     buf: Vec<u8>,
     /// Start of the bytes not yet handed out.
     pos: usize,
@@ -86,6 +91,7 @@ impl LineReader<io::Empty> {
         let prefetch = Prefetch::spawn(source, capacity.clamp(1, max_line), max_line)?;
         let mut reader = LineReader::with_capacity(io::empty(), capacity, max_line);
         reader.buf = Vec::new();
+        reader.chunked = true;
         reader.feed = Feed::Chunks {
             prefetch,
             pending: None,
@@ -108,6 +114,9 @@ impl<R: Read> LineReader<R> {
         let capacity = capacity.clamp(1, max_line);
         LineReader {
             feed: Feed::Read(source),
+            chunked: false,
+            ends: Vec::new(),
+            next_end: 0,
             buf: vec![0; capacity],
             pos: 0,
             end: 0,
@@ -151,9 +160,17 @@ impl<R: Read> LineReader<R> {
             return None;
         }
         let start = self.pos;
-        let from = self.searched.max(start);
-        let (raw_end, terminated) = match memchr::memchr(b'\n', &self.buf[from..self.end]) {
-            Some(i) => (from + i + 1, true),
+        let found = if self.chunked {
+            // The reading thread found the newlines already.
+            let end = self.ends.get(self.next_end).map(|&e| e as usize + 1);
+            self.next_end += usize::from(end.is_some());
+            end
+        } else {
+            let from = self.searched.max(start);
+            memchr::memchr(b'\n', &self.buf[from..self.end]).map(|i| from + i + 1)
+        };
+        let (raw_end, terminated) = match found {
+            Some(end) => (end, true),
             None if self.eof => (self.end, false),
             None => {
                 self.searched = self.end;
@@ -229,15 +246,19 @@ impl<R: Read> LineReader<R> {
                 self.eof = true;
                 Ok(self.pos < self.end)
             }
-            Some(Chunk::Lines(mut data)) => {
+            Some(Chunk::Lines { mut data, mut ends }) => {
                 if self.pos < self.end {
                     // Only a final line without its newline is ever left over.
+                    let left = self.end - self.pos;
                     data.splice(0..0, self.buf[self.pos..self.end].iter().copied());
+                    ends.iter_mut().for_each(|e| *e += left as u32);
                 }
-                prefetch.recycle(std::mem::replace(&mut self.buf, data));
+                let data = std::mem::replace(&mut self.buf, data);
+                prefetch.recycle(data, std::mem::replace(&mut self.ends, ends));
                 self.pos = 0;
                 self.end = self.buf.len();
                 self.searched = 0;
+                self.next_end = 0;
                 Ok(true)
             }
             Some(Chunk::TooLong) => {

@@ -16,8 +16,13 @@ use std::thread::{self, JoinHandle};
 /// end of input, or an error; `TooLong` carries no line number: the reader of
 /// the chunks counts lines.
 pub enum Chunk {
-    /// Bytes holding whole lines.
-    Lines(Vec<u8>),
+    /// Bytes holding whole lines, and where each of their newlines is.
+    Lines {
+        /// The bytes.
+        data: Vec<u8>,
+        /// The offset of every `\n` in `data`, in order.
+        ends: Vec<u32>,
+    },
     /// A line longer than the limit started after the lines sent so far.
     TooLong,
     /// Reading failed.
@@ -27,7 +32,7 @@ pub enum Chunk {
 /// The receiving end of the reading thread.
 pub struct Prefetch {
     chunks: Receiver<Chunk>,
-    spare: SyncSender<Vec<u8>>,
+    spare: SyncSender<(Vec<u8>, Vec<u32>)>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -65,9 +70,9 @@ impl Prefetch {
         self.chunks.recv().ok()
     }
 
-    /// Gives a used buffer back to the reading thread.
-    pub fn recycle(&self, buffer: Vec<u8>) {
-        let _ = self.spare.try_send(buffer);
+    /// Gives used buffers back to the reading thread.
+    pub fn recycle(&self, data: Vec<u8>, ends: Vec<u32>) {
+        let _ = self.spare.try_send((data, ends));
     }
 }
 
@@ -89,13 +94,13 @@ fn read_chunks(
     capacity: usize,
     max_line: usize,
     chunks: &SyncSender<Chunk>,
-    spare: &Receiver<Vec<u8>>,
+    spare: &Receiver<(Vec<u8>, Vec<u32>)>,
 ) {
     let mut carry: Vec<u8> = Vec::new();
     loop {
         // A recycled buffer keeps its length: only bytes past it are zeroed
         // when it is made longer, not the whole buffer again.
-        let mut buffer = spare.try_recv().unwrap_or_default();
+        let (mut buffer, ends) = spare.try_recv().unwrap_or_default();
         let mut filled = carry.len();
         if buffer.len() < filled {
             buffer.resize(filled, 0);
@@ -107,21 +112,29 @@ fn read_chunks(
                 let cut = memchr::memrchr(b'\n', &buffer[..filled]).map_or(0, |i| i + 1);
                 carry.extend_from_slice(&buffer[cut..filled]);
                 buffer.truncate(cut);
-                Chunk::Lines(buffer)
+                lines(buffer, ends)
             }
             Ok(false) if filled == 0 => return,
             Ok(false) => {
                 buffer.truncate(filled);
-                Chunk::Lines(buffer)
+                lines(buffer, ends)
             }
             Err(e) if e.kind() == io::ErrorKind::InvalidData => Chunk::TooLong,
             Err(e) => Chunk::Failed(e),
         };
-        let last = !matches!(chunk, Chunk::Lines(_));
+        let last = !matches!(chunk, Chunk::Lines { .. });
         if chunks.send(chunk).is_err() || last {
             return;
         }
     }
+}
+
+/// A chunk of `data` with the positions of its newlines, found here on the
+/// reading thread so that the parsing thread need not search for them.
+fn lines(data: Vec<u8>, mut ends: Vec<u32>) -> Chunk {
+    ends.clear();
+    ends.extend(memchr::memchr_iter(b'\n', &data).map(|i| i as u32));
+    Chunk::Lines { data, ends }
 }
 
 /// Reads into `buffer` after its first `filled` bytes until they hold a
