@@ -104,19 +104,7 @@ Examples:
 
 /// Runs `pp-html`.
 pub fn run(args: HtmlArgs) -> Result<i32, Error> {
-    let options = FoldOptions {
-        aggregate: args.aggregate,
-        style: if args.lines {
-            FrameStyle::FuncFileLine
-        } else {
-            FrameStyle::Func
-        },
-        labels: args.labels,
-        trim_runtime: args.trim_runtime,
-        kind: args.kind.clone(),
-        value: args.value.clone(),
-        ..FoldOptions::default()
-    };
+    let options = fold_options(&args);
     let sources = Source::from_args(&args.input.files);
     let mut collector = collect::Collector::new(&options);
     let parse = Options {
@@ -143,6 +131,27 @@ pub fn run(args: HtmlArgs) -> Result<i32, Error> {
     cli::finish(stats, args.input.quiet)
 }
 
+/// pp-fold's options for what `args` asks.
+fn fold_options(args: &HtmlArgs) -> FoldOptions {
+    FoldOptions {
+        aggregate: args.aggregate,
+        style: frame_style(args),
+        labels: args.labels,
+        trim_runtime: args.trim_runtime,
+        kind: args.kind.clone(),
+        value: args.value.clone(),
+        ..FoldOptions::default()
+    }
+}
+
+fn frame_style(args: &HtmlArgs) -> FrameStyle {
+    if args.lines {
+        FrameStyle::FuncFileLine
+    } else {
+        FrameStyle::Func
+    }
+}
+
 /// Builds the call tree and the top stacks, and renders the page.
 fn render(
     args: &HtmlArgs,
@@ -151,11 +160,7 @@ fn render(
     assembler: &crate::assemble::Assembler,
 ) -> String {
     let interner = assembler.interner();
-    let tree = tree::Tree::build(
-        &collector.folder.stacks(),
-        interner,
-        collector.stacks.projection(),
-    );
+    let tree = tree::Tree::build(&collector.folder.stacks(), interner, frame_style(args));
     let columns = tree.columns(interner, tree::NODE_BUDGET);
     let top = collector.stacks.top(args.top, args.aggregate);
     let kind = collector.kind.as_deref();

@@ -1,63 +1,17 @@
 //! Per-stack state over the snapshots, for the top stacks table: each stack's
 //! count in the first and the last snapshot, its peak and when, and its sum.
 //!
-//! Stacks are told apart as pp-fold tells them apart: by their frames after
-//! `--trim-runtime`, each frame by its function (or, with `--lines`, by
-//! function, file and line), plus the labels with `--labels` and the
-//! truncation mark. One small [`StackStat`] per such stack, none per
-//! snapshot: memory grows with distinct stacks, never with the log.
+//! Stacks are told apart exactly as pp-fold tells its lines apart: by their
+//! folded text ([`StackNamer`], with the same frame style and
+//! `--trim-runtime`), plus the labels with `--labels` and the truncation
+//! mark. One small [`StackStat`] per such stack, none per snapshot: memory
+//! grows with distinct stacks, never with the log.
 
 use std::collections::HashMap;
 
 use crate::input::timestamp::Timestamp;
-use crate::model::{FrameId, Interner, Snapshot, StackId, parse_labels};
-use crate::output::fold::{Aggregate, FrameStyle, runtime_leaf_frames};
-
-/// Frames made comparable the way `--lines` asks: by function alone, or by
-/// function, file and line. Equal keys are the same frame for the report.
-#[derive(Default)]
-pub struct Projection {
-    style: FrameStyle,
-    /// Frame id → key + 1; 0 = not projected yet.
-    frame_keys: Vec<u32>,
-    keys: HashMap<FrameKey, u32>,
-}
-
-/// A frame as `--lines` compares it: function, and file and line or nothing.
-type FrameKey = (Box<[u8]>, Box<[u8]>, u32);
-
-impl Projection {
-    /// A projection for frames written in `style`.
-    pub fn new(style: FrameStyle) -> Projection {
-        Projection {
-            style,
-            ..Projection::default()
-        }
-    }
-
-    /// The key of `frame`.
-    pub fn key(&mut self, frame: FrameId, interner: &Interner) -> u32 {
-        let slot = frame.index();
-        if slot >= self.frame_keys.len() {
-            self.frame_keys.resize(slot + 1, 0);
-        }
-        if self.frame_keys[slot] == 0 {
-            let f = interner.get(frame);
-            let (file, line) = match self.style {
-                FrameStyle::Func => (Box::default(), 0),
-                FrameStyle::FuncLine => (Box::default(), f.line),
-                FrameStyle::FuncFileLine => (f.file.clone(), f.line),
-            };
-            let next = self.keys.len() as u32;
-            let key = *self
-                .keys
-                .entry((f.func.clone(), file, line))
-                .or_insert(next);
-            self.frame_keys[slot] = key + 1;
-        }
-        self.frame_keys[slot] - 1
-    }
-}
+use crate::model::{Interner, Snapshot, StackId, parse_labels};
+use crate::output::fold::{Aggregate, FrameStyle, StackNamer};
 
 /// One stack's counts over the snapshots it was folded from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -106,14 +60,9 @@ struct Key {
 
 /// The per-stack state of every distinct stack; see the module documentation.
 pub struct StackTable {
-    trim_runtime: bool,
     labels: bool,
-    projection: Projection,
-    /// Stack id → projected stack + 1; 0 = not projected yet.
-    stack_keys: Vec<u32>,
-    stack_ids: HashMap<Box<[u32]>, u32>,
-    /// Per projected stack: one stack id with those frames, and its trimmed leaves.
-    reps: Vec<(StackId, usize)>,
+    /// Folds stacks as pp-fold's folder does; its ids are the stacks of [`Key`].
+    names: StackNamer,
     /// Label text → id; 0 is "no labels".
     label_ids: HashMap<Box<[u8]>, u32>,
     label_texts: Vec<Box<[u8]>>,
@@ -128,12 +77,8 @@ impl StackTable {
     /// An empty table; `style`, `trim_runtime` and `labels` as pp-fold's options.
     pub fn new(style: FrameStyle, trim_runtime: bool, labels: bool) -> StackTable {
         StackTable {
-            trim_runtime,
             labels,
-            projection: Projection::new(style),
-            stack_keys: Vec::new(),
-            stack_ids: HashMap::new(),
-            reps: Vec::new(),
+            names: StackNamer::new(style, trim_runtime),
             label_ids: HashMap::new(),
             label_texts: vec![Box::default()],
             keys: HashMap::new(),
@@ -165,7 +110,7 @@ impl StackTable {
         current.clear();
         for (count, stack, truncated, labels) in records {
             let key = Key {
-                stack: self.stack_key(stack, interner),
+                stack: self.names.id(stack, interner),
                 labels: self.labels_key(labels),
                 truncated,
             };
@@ -199,11 +144,6 @@ impl StackTable {
         self.stats.len()
     }
 
-    /// The projection of frames, for building the call tree the same way.
-    pub fn projection(&mut self) -> &mut Projection {
-        &mut self.projection
-    }
-
     /// The `n` heaviest stacks by `aggregate`, then by growth, then by first appearance.
     pub fn top(&self, n: usize, aggregate: Aggregate) -> Vec<TopStack> {
         let mut order: Vec<(u64, i128, usize)> = self
@@ -227,7 +167,7 @@ impl StackTable {
 
     fn row(&self, i: usize, value: u64) -> TopStack {
         let (key, stat) = &self.stats[i];
-        let (stack, trimmed) = self.reps[key.stack as usize];
+        let (stack, trimmed) = self.names.representative(key.stack);
         TopStack {
             stack,
             trimmed,
@@ -255,32 +195,6 @@ impl StackTable {
             Aggregate::Last => self.last_count(stat),
             Aggregate::Mean => (stat.sum + self.snapshots / 2) / self.snapshots.max(1),
         }
-    }
-
-    fn stack_key(&mut self, stack: StackId, interner: &Interner) -> u32 {
-        let slot = stack.index();
-        if slot >= self.stack_keys.len() {
-            self.stack_keys.resize(slot + 1, 0);
-        }
-        if self.stack_keys[slot] == 0 {
-            let frames = interner.frames_of(stack);
-            let skip = if self.trim_runtime {
-                runtime_leaf_frames(frames, interner)
-            } else {
-                0
-            };
-            let projected: Box<[u32]> = frames[skip..]
-                .iter()
-                .map(|&f| self.projection.key(f, interner))
-                .collect();
-            let next = self.reps.len() as u32;
-            let id = *self.stack_ids.entry(projected).or_insert(next);
-            if id == next {
-                self.reps.push((stack, skip));
-            }
-            self.stack_keys[slot] = id + 1;
-        }
-        self.stack_keys[slot] - 1
     }
 
     fn labels_key(&mut self, text: &[u8]) -> u32 {
@@ -365,5 +279,38 @@ mod tests {
             add(&mut lines, index as u64, records, &interner);
         }
         assert_eq!(lines.len(), 4, "with --lines the two lines are two stacks");
+    }
+
+    /// Stacks are one row exactly when pp-fold writes them as one line.
+    #[test]
+    fn rows_are_pp_fold_lines() {
+        let mut interner = Interner::new();
+        let mut frame = |name: &str| {
+            interner.frame(FrameRef {
+                func: name.as_bytes(),
+                file: b"a.go",
+                line: 1,
+            })
+        };
+        let (main, wait, park, select, semi, under) = (
+            frame("main.wait"),
+            frame("main.wait.inner"),
+            frame("runtime.gopark"),
+            frame("runtime.selectgo"),
+            frame("a;b"),
+            frame("a_b"),
+        );
+        let stacks = [
+            interner.stack(&[park, wait, main]),
+            interner.stack(&[park, select, wait, main]),
+            interner.stack(&[semi, main]),
+            interner.stack(&[under, main]),
+        ];
+        let records: Vec<(u64, StackId)> = stacks.iter().map(|&s| (1, s)).collect();
+        for (trim, rows) in [(false, 3), (true, 2)] {
+            let mut table = StackTable::new(FrameStyle::Func, trim, false);
+            add(&mut table, 0, &records, &interner);
+            assert_eq!(table.len(), rows, "--trim-runtime {trim}");
+        }
     }
 }

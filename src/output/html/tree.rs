@@ -19,9 +19,8 @@ use std::collections::{BinaryHeap, HashMap};
 
 use serde::Serialize;
 
-use super::stacks::Projection;
 use crate::model::{FrameId, Interner};
-use crate::output::fold::FoldedStack;
+use crate::output::fold::{FoldedStack, FrameStyle};
 
 /// How many nodes of the tree the page holds at most.
 pub const NODE_BUDGET: usize = 100_000;
@@ -32,6 +31,52 @@ pub const PSEUDO: u8 = 1;
 pub const MORE: u8 = 2;
 /// Node flag: frames at more than one `file:line` were merged into this node.
 pub const VARIES: u8 = 4;
+
+/// Frames made comparable the way `--lines` asks: by function alone, or by
+/// function, file and line. Equal keys are the same frame for the report.
+#[derive(Default)]
+struct Projection {
+    style: FrameStyle,
+    /// Frame id → key + 1; 0 = not projected yet.
+    frame_keys: Vec<u32>,
+    keys: HashMap<FrameKey, u32>,
+}
+
+/// A frame as `--lines` compares it: function, and file and line or nothing.
+type FrameKey = (Box<[u8]>, Box<[u8]>, u32);
+
+impl Projection {
+    /// A projection for frames written in `style`.
+    fn new(style: FrameStyle) -> Projection {
+        Projection {
+            style,
+            ..Projection::default()
+        }
+    }
+
+    /// The key of `frame`.
+    fn key(&mut self, frame: FrameId, interner: &Interner) -> u32 {
+        let slot = frame.index();
+        if slot >= self.frame_keys.len() {
+            self.frame_keys.resize(slot + 1, 0);
+        }
+        if self.frame_keys[slot] == 0 {
+            let f = interner.get(frame);
+            let (file, line) = match self.style {
+                FrameStyle::Func => (Box::default(), 0),
+                FrameStyle::FuncLine => (Box::default(), f.line),
+                FrameStyle::FuncFileLine => (f.file.clone(), f.line),
+            };
+            let next = self.keys.len() as u32;
+            let key = *self
+                .keys
+                .entry((f.func.clone(), file, line))
+                .or_insert(next);
+            self.frame_keys[slot] = key + 1;
+        }
+        self.frame_keys[slot] - 1
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Label {
@@ -85,8 +130,9 @@ pub struct Columns {
 }
 
 impl Tree {
-    /// Builds the tree of `stacks`, merging frames by `projection`.
-    pub fn build(stacks: &[FoldedStack], interner: &Interner, projection: &mut Projection) -> Tree {
+    /// Builds the tree of `stacks`, merging frames as `style` tells them apart.
+    pub fn build(stacks: &[FoldedStack], interner: &Interner, style: FrameStyle) -> Tree {
+        let mut projection = Projection::new(style);
         let root = Node {
             parent: u32::MAX,
             label: Label::Pseudo(0),
@@ -339,7 +385,6 @@ fn lossy(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::model::FrameRef;
-    use crate::output::fold::FrameStyle;
 
     /// Every node counts its own stacks plus its children's.
     fn check_sums(c: &Columns) {
@@ -392,7 +437,7 @@ mod tests {
             trimmed: 0,
             value,
         });
-        let tree = Tree::build(&stacks, &interner, &mut Projection::new(FrameStyle::Func));
+        let tree = Tree::build(&stacks, &interner, FrameStyle::Func);
         let c = tree.columns(&interner, 100);
         assert_eq!((c.total[0], tree.len()), (13, 8));
         check_sums(&c);
