@@ -124,6 +124,7 @@ fn call_tree_equals_pp_fold() {
         &["--aggregate", "max", "--labels", "--trim-runtime"],
         &["--aggregate", "mean"],
         &["--lines"],
+        &["--state", "--labels", "--trim-runtime"],
     ];
     for log in logs {
         for mode in modes {
@@ -143,6 +144,37 @@ fn call_tree_equals_pp_fold() {
             assert!(roots(&tree) > 0, "{log} {mode:?}");
         }
     }
+}
+
+/// With `--state`, the roots of the tree are a dump's goroutine states, each
+/// counting what pp-fold --state's lines under it sum to.
+#[test]
+fn state_roots_equal_pp_fold_state() {
+    let file = path("go1.27/shop/prof-debug2.log");
+    for aggregate in ["sum", "last"] {
+        let args = ["-q", "--state", "--aggregate", aggregate, &file];
+        let tree = tree_paths(&data(&page(&args, None)), false);
+        let folded = fold_paths(&stdout(&run("pp-fold", &args, None)));
+        let roots = |paths: &BTreeMap<String, u64>| -> BTreeMap<String, u64> {
+            paths
+                .iter()
+                .filter(|(path, _)| !path.contains(';'))
+                .map(|(path, &count)| (path.clone(), count))
+                .collect()
+        };
+        let states = roots(&tree);
+        assert_eq!(states, roots(&folded), "--aggregate {aggregate}");
+        assert!(
+            states.len() >= 4
+                && states
+                    .keys()
+                    .all(|s| s.starts_with('[') && s.ends_with(']')),
+            "{states:?}"
+        );
+        assert!(states.contains_key("[chan send]"), "{states:?}");
+    }
+    let top = page(&["-q", "--state", &file], None);
+    assert!(top.contains("<span class=\"tag\">[chan send]</span>"));
 }
 
 #[test]

@@ -38,7 +38,7 @@ impl Collector {
     pub fn new(options: &FoldOptions) -> Collector {
         Collector {
             folder: Folder::new(options.clone()),
-            stacks: StackTable::new(options.style, options.trim_runtime, options.labels),
+            stacks: StackTable::new(options),
             series: Series::new(TIMELINE_BUCKETS),
             totals: Distribution::default(),
             kind: None,

@@ -46,6 +46,10 @@ pub struct HtmlArgs {
     /// (`handler=order`), as in pp-fold.
     #[bpaf(long("labels"))]
     labels: bool,
+    /// For goroutine dumps (debug=2, tracebacks): put each goroutine's state at the root
+    /// (`[chan receive]`), as in pp-fold.
+    #[bpaf(long("state"))]
+    state: bool,
     /// Drop the scheduler frames at the leaf that every blocked goroutine shares
     /// (runtime.gopark, runtime.selectgo, ...), as in pp-fold.
     #[bpaf(long("trim-runtime"))]
@@ -137,6 +141,7 @@ fn fold_options(args: &HtmlArgs) -> FoldOptions {
         aggregate: args.aggregate,
         style: frame_style(args),
         labels: args.labels,
+        state: args.state,
         trim_runtime: args.trim_runtime,
         kind: args.kind.clone(),
         value: args.value.clone(),

@@ -3,15 +3,15 @@
 //!
 //! Stacks are told apart exactly as pp-fold tells its lines apart: by their
 //! folded text ([`StackNamer`], with the same frame style and
-//! `--trim-runtime`), plus the labels with `--labels` and the truncation
-//! mark. One small [`StackStat`] per such stack, none per snapshot: memory
+//! `--trim-runtime`), plus the state with `--state`, the labels with
+//! `--labels` and the truncation mark. One small [`StackStat`] per such stack, none per snapshot: memory
 //! grows with distinct stacks, never with the log.
 
 use std::collections::HashMap;
 
 use crate::input::timestamp::Timestamp;
 use crate::model::{Interner, Snapshot, StackId, parse_labels};
-use crate::output::fold::{Aggregate, FrameStyle, StackNamer};
+use crate::output::fold::{Aggregate, FoldOptions, StackNamer};
 
 /// One stack's counts over the snapshots it was folded from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -39,6 +39,8 @@ pub struct TopStack {
     pub stack: StackId,
     /// Leaf frames dropped by `--trim-runtime`.
     pub trimmed: usize,
+    /// The goroutine state (`interner.state_name`), with `--state`; 0 for none.
+    pub state: u32,
     /// The labels, with `--labels`.
     pub labels: Vec<(String, String)>,
     /// True when the runtime cut the stack at its depth limit.
@@ -54,13 +56,23 @@ pub struct TopStack {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Key {
     stack: u32,
+    state: u32,
     labels: u32,
+    truncated: bool,
+}
+
+/// What pp-fold puts above a record's stack: its state, labels and truncation.
+#[derive(Debug, Clone, Copy, Default)]
+struct Roots<'a> {
+    state: u32,
+    labels: &'a [u8],
     truncated: bool,
 }
 
 /// The per-stack state of every distinct stack; see the module documentation.
 pub struct StackTable {
     labels: bool,
+    state: bool,
     /// Folds stacks as pp-fold's folder does; its ids are the stacks of [`Key`].
     names: StackNamer,
     /// Label text → id; 0 is "no labels".
@@ -74,11 +86,12 @@ pub struct StackTable {
 }
 
 impl StackTable {
-    /// An empty table; `style`, `trim_runtime` and `labels` as pp-fold's options.
-    pub fn new(style: FrameStyle, trim_runtime: bool, labels: bool) -> StackTable {
+    /// An empty table telling stacks apart as pp-fold does with `options`.
+    pub fn new(options: &FoldOptions) -> StackTable {
         StackTable {
-            labels,
-            names: StackNamer::new(style, trim_runtime),
+            labels: options.labels,
+            state: options.state,
+            names: StackNamer::new(options.style, options.trim_runtime),
             label_ids: HashMap::new(),
             label_texts: vec![Box::default()],
             keys: HashMap::new(),
@@ -90,29 +103,34 @@ impl StackTable {
 
     /// Adds one folded snapshot, counting value `value` of its records.
     pub fn add(&mut self, snap: &Snapshot, value: usize, interner: &Interner) {
-        let records = snap
-            .records
-            .iter()
-            .map(|r| (r.values[value], r.stack, r.truncated, snap.labels_text(r)));
+        let records = snap.records.iter().map(|r| {
+            let roots = Roots {
+                state: r.state,
+                labels: snap.labels_text(r),
+                truncated: r.truncated,
+            };
+            (r.values[value], r.stack, roots)
+        });
         self.add_records(snap.index, snap.time, records, interner);
     }
 
-    /// Adds one snapshot's records: `(count, stack, truncated, labels text)`.
+    /// Adds one snapshot's records: `(count, stack, roots)`.
     fn add_records<'a>(
         &mut self,
         index: u64,
         time: Option<Timestamp>,
-        records: impl Iterator<Item = (u64, StackId, bool, &'a [u8])>,
+        records: impl Iterator<Item = (u64, StackId, Roots<'a>)>,
         interner: &Interner,
     ) {
         self.snapshots += 1;
         let mut current = std::mem::take(&mut self.current);
         current.clear();
-        for (count, stack, truncated, labels) in records {
+        for (count, stack, roots) in records {
             let key = Key {
                 stack: self.names.id(stack, interner),
-                labels: self.labels_key(labels),
-                truncated,
+                state: if self.state { roots.state } else { 0 },
+                labels: self.labels_key(roots.labels),
+                truncated: roots.truncated,
             };
             // Ids in input order: the order of the top stacks' ties.
             let next = self.stats.len() as u32;
@@ -171,6 +189,7 @@ impl StackTable {
         TopStack {
             stack,
             trimmed,
+            state: key.state,
             labels: parse_labels(&self.label_texts[key.labels as usize]),
             truncated: key.truncated,
             value,
@@ -215,11 +234,12 @@ impl StackTable {
 mod tests {
     use super::*;
     use crate::model::FrameRef;
+    use crate::output::fold::FrameStyle;
 
     fn add(table: &mut StackTable, index: u64, records: &[(u64, StackId)], interner: &Interner) {
         let records = records
             .iter()
-            .map(|&(n, stack)| (n, stack, false, &b""[..]));
+            .map(|&(n, stack)| (n, stack, Roots::default()));
         table.add_records(index, None, records, interner);
     }
 
@@ -241,7 +261,7 @@ mod tests {
         );
         let [leak, steady, steady2, gone] =
             [leak, steady, steady2, gone].map(|f| interner.stack(&[f]));
-        let mut table = StackTable::new(FrameStyle::Func, false, false);
+        let mut table = StackTable::new(&FoldOptions::default());
         let snaps: [&[(u64, StackId)]; 3] = [
             &[(1, leak), (3, steady), (2, gone)],
             &[(5, leak), (2, steady), (1, steady2)],
@@ -274,7 +294,10 @@ mod tests {
         assert_eq!(table.top(1, Aggregate::Mean)[0].value, 5);
         assert_eq!(table.top(10, Aggregate::Max)[1].value, 3);
 
-        let mut lines = StackTable::new(FrameStyle::FuncFileLine, false, false);
+        let mut lines = StackTable::new(&FoldOptions {
+            style: FrameStyle::FuncFileLine,
+            ..FoldOptions::default()
+        });
         for (index, records) in snaps.iter().enumerate() {
             add(&mut lines, index as u64, records, &interner);
         }
@@ -308,7 +331,10 @@ mod tests {
         ];
         let records: Vec<(u64, StackId)> = stacks.iter().map(|&s| (1, s)).collect();
         for (trim, rows) in [(false, 3), (true, 2)] {
-            let mut table = StackTable::new(FrameStyle::Func, trim, false);
+            let mut table = StackTable::new(&FoldOptions {
+                trim_runtime: trim,
+                ..FoldOptions::default()
+            });
             add(&mut table, 0, &records, &interner);
             assert_eq!(table.len(), rows, "--trim-runtime {trim}");
         }

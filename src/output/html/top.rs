@@ -64,6 +64,11 @@ fn row(out: &mut String, rank: usize, top: &TopStack, interner: &Interner) {
 }
 
 fn stack(out: &mut String, top: &TopStack, interner: &Interner) {
+    if top.state != 0 {
+        out.push_str("<span class=\"tag\">[");
+        escape::text(out, interner.state_name(top.state));
+        out.push_str("]</span>");
+    }
     for (key, value) in &top.labels {
         out.push_str("<span class=\"tag\">");
         escape::text(out, &format!("{key}={value}"));
