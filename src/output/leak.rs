@@ -23,7 +23,7 @@
 
 use super::fold::{FrameStyle, StackNamer};
 use crate::input::timestamp::Timestamp;
-use crate::model::{FastMap, Interner, Sample, Snapshot, Status};
+use crate::model::{FastMap, Interner, Sample, Snapshot, StackId, Status};
 
 /// Fewest snapshots in a run for its stacks to be judged.
 pub const MIN_SNAPSHOTS: u64 = 3;
@@ -41,6 +41,9 @@ pub const MIN_STEADINESS: f64 = 0.5;
 pub struct Suspect {
     /// The stack, root first, as pp-fold writes it.
     pub stack: String,
+    /// One interned stack that folds to `stack` (the first seen), for its
+    /// frames' files and lines.
+    pub stack_id: StackId,
     /// Its count at the first snapshot of the run (0 when absent).
     pub first: u64,
     /// Its count at the last snapshot of the run (0 when absent).
@@ -173,6 +176,20 @@ impl LeakTracker {
         }
     }
 
+    /// Profile snapshots taken so far (those of the first kind seen).
+    pub fn snapshots(&self) -> u64 {
+        self.ordinal
+    }
+
+    /// How many points a sparkline covering every snapshot so far has; a
+    /// suspect's sparkline is shorter when the stack was gone at the end.
+    pub fn sparkline_points(&self) -> usize {
+        if self.spark_len == 0 {
+            return 0;
+        }
+        self.ordinal.div_ceil(self.spark_width) as usize
+    }
+
     /// The suspects, best first, after the last snapshot.
     pub fn suspects(mut self) -> Vec<Suspect> {
         self.end_run();
@@ -249,7 +266,8 @@ impl LeakTracker {
         for (id, track) in self.tracks.iter_mut().enumerate() {
             if track.seen != 0 {
                 let stack = self.names.text(id as u32);
-                if let Some(suspect) = judge(track, &run, stack)
+                let stack_id = self.names.representative(id as u32).0;
+                if let Some(suspect) = judge(track, &run, stack, stack_id)
                     && track.best.as_ref().is_none_or(|b| suspect.score > b.score)
                 {
                     track.best = Some(suspect);
@@ -275,7 +293,7 @@ impl LeakTracker {
 }
 
 /// The suspect a track makes over `run`, if it is one.
-fn judge(track: &Track, run: &Run, stack: &str) -> Option<Suspect> {
+fn judge(track: &Track, run: &Run, stack: &str, stack_id: StackId) -> Option<Suspect> {
     let n = run.snapshots as f64;
     let last = if track.seen == run.snapshots {
         track.last_count
@@ -302,6 +320,7 @@ fn judge(track: &Track, run: &Run, stack: &str) -> Option<Suspect> {
         && track.peak > least;
     grows.then(|| Suspect {
         stack: stack.to_string(),
+        stack_id,
         first: track.first,
         last,
         peak: track.peak,
@@ -451,10 +470,13 @@ mod tests {
             snap.total = Some(index + 1);
             tracker.observe(&snap, &interner);
         }
+        assert_eq!(tracker.snapshots(), 100);
+        let tracker_points = tracker.sparkline_points();
         let suspects = tracker.suspects();
         let line = &suspects[0].sparkline;
         assert!(line.len() <= 8 && line.len() >= 4, "{line:?}");
         assert!(line.windows(2).all(|w| w[0] < w[1]), "{line:?}");
         assert_eq!(*line.last().unwrap(), 100);
+        assert_eq!(tracker_points, line.len(), "the stack is there to the end");
     }
 }
