@@ -1,8 +1,8 @@
 //! pp-html's page in a real browser. Headless Chromium opens the pages of the
 //! gathering-loop fixtures from `file://`, runs their script, and dumps the
 //! DOM: the script must have finished (`data-state="ready"`) without an error
-//! or a console message, and the tree, timeline and flame graph must be in
-//! the DOM. A screenshot of each page goes to the target dir
+//! or a console message, and the leak suspects, tree, timeline and flame graph
+//! must be in the DOM; `#suspect=1` must open the suspect's place in the tree. A screenshot of each page goes to the target dir
 //! (`target/tmp/browser/*.png`, not committed).
 //!
 //! Without Chromium the tests say so on stderr and pass, unless
@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use std::{env, fs, thread};
 
-use common::{fixture, run, stderr};
+use common::{MadeRecord, fixture, gathering_log, run, stderr};
 
 /// How long one browser run may take.
 const TIMEOUT: Duration = Duration::from_secs(120);
@@ -132,6 +132,10 @@ fn check(browser: &Path, name: &str, page: &Path, fragment: &str) -> String {
         "{name}: tree rows"
     );
     assert!(dom.contains("<svg id=\"timeline-svg\""), "{name}: timeline");
+    assert!(
+        dom.contains("<section id=\"leak-suspects\"><h2>Leak suspects</h2>"),
+        "{name}: leak suspects"
+    );
     let flame = &dom[dom.find("<div id=\"flame\"").unwrap()..];
     let flame = &flame[..flame.find("</section>").unwrap()];
     assert!(
@@ -181,6 +185,11 @@ fn gathering_logs_render_in_a_browser() {
         );
         if name.ends_with("restart") {
             assert!(dom.contains("<rect class=\"mark missing\""), "{name}");
+        }
+        if name.contains("shop") {
+            assert!(dom.contains("<svg class=\"spark\""), "{name}: a sparkline");
+        } else {
+            assert!(dom.contains("No stack grows steadily over these 40 snapshots."));
         }
     }
 }
@@ -236,4 +245,89 @@ fn hostile_names_stay_text_in_the_browser() {
         dom.contains("&lt;img src=x onerror=alert(1)&gt;"),
         "the name is shown as text"
     );
+}
+
+/// A leak deep under a root with 40 heavier children, so that the first view
+/// of the tree folds it into "N more".
+fn deep_leak_log() -> Vec<u8> {
+    let frames = |names: &[&str]| -> Vec<(String, u32)> {
+        names.iter().map(|n| (n.to_string(), 1)).collect()
+    };
+    gathering_log(6, |i| -> Vec<MadeRecord> {
+        let mut records: Vec<MadeRecord> = (0..40)
+            .map(|k| {
+                let worker = format!("main.worker{k}");
+                (
+                    5,
+                    String::new(),
+                    frames(&["runtime.gopark", &worker, "main.main"]),
+                )
+            })
+            .collect();
+        let leak = [
+            "runtime.gopark",
+            "main.leak",
+            "main.handle",
+            "main.serve",
+            "main.main",
+        ];
+        records.push((1 + i as u64, String::new(), frames(&leak)));
+        records.push((
+            1,
+            String::new(),
+            frames(&["main.idle", "main.serve", "main.main"]),
+        ));
+        records
+    })
+}
+
+/// `#suspect=1` (what a click on the suspect's link does) opens the path to
+/// the deep leak, marks it in the tree and in the flame graph.
+#[test]
+fn a_suspect_opens_in_the_tree_and_the_flame_graph() {
+    let Some(browser) = browser() else { return };
+    let page = write_page("suspect", &["-q"], Some(deep_leak_log()));
+    let tree = |dom: &str| -> String {
+        let tree = &dom[dom.find("<div id=\"tree\"").unwrap()..];
+        tree[..tree.find("</section>").unwrap()].to_string()
+    };
+    let plain = check(&browser, "suspect-plain", &page, "");
+    assert!(
+        !tree(&plain).contains(">main.serve<"),
+        "folded away at first"
+    );
+    for (name, fragment) in [
+        ("suspect", "#suspect=1"),
+        ("suspect-flame", "#suspect=1&in=flame"),
+    ] {
+        let dom = check(&browser, name, &page, fragment);
+        let tree = tree(&dom);
+        assert_eq!(
+            tree.matches("<div class=\"row target\">").count(),
+            1,
+            "{name}"
+        );
+        let target = &tree[tree.find("<div class=\"row target\">").unwrap()..];
+        let target = &target[..target.find("</div>").unwrap()];
+        assert!(target.contains(">runtime.gopark<"), "{name}: {target}");
+        for frame in ["main.serve", "main.handle", "main.leak"] {
+            let row = "aria-expanded=\"true\"><div class=\"row\">";
+            let at = tree.find(&format!(">{frame}<")).expect(frame);
+            let before = &tree[..at];
+            let open = before.rfind(row).unwrap_or(0);
+            assert!(
+                before.rfind("<div class=\"node\"") <= Some(open + row.len()),
+                "{name}: {frame} is open"
+            );
+        }
+        assert!(
+            dom.contains("Leak suspect #1"),
+            "{name}: the status says so"
+        );
+        let flame = &dom[dom.find("<div id=\"flame\"").unwrap()..];
+        assert!(
+            flame.contains(" class=\"target\""),
+            "{name}: marked in the flame graph"
+        );
+    }
 }

@@ -209,6 +209,7 @@ fn page_is_self_contained_and_deterministic() {
     }
     for section in [
         "summary",
+        "leak-suspects",
         "timeline",
         "call-tree",
         "flame-graph",

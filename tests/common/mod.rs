@@ -143,3 +143,33 @@ pub fn stdout(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// One record of a made-up goroutine profile: its count, its labels (`{...}`
+/// text or empty) and its frames, leaf first, as (function, line).
+pub type MadeRecord = (u64, String, Vec<(String, u32)>);
+
+/// A made-up gathering log: `snapshots` goroutine profiles (debug=1), a
+/// `date +%s` timestamp a second apart, with the records `records(i)`.
+pub fn gathering_log(snapshots: usize, records: impl Fn(usize) -> Vec<MadeRecord>) -> Vec<u8> {
+    let mut log = String::new();
+    for i in 0..snapshots {
+        let records = records(i);
+        let total: u64 = records.iter().map(|r| r.0).sum();
+        log.push_str(&format!(
+            "{}\ngoroutine profile: total {total}\n",
+            1_795_000_000 + i
+        ));
+        for (count, labels, frames) in records {
+            let pcs: Vec<String> = (1..=frames.len()).map(|n| format!("0x{n:x}")).collect();
+            log.push_str(&format!("{count} @ {}\n", pcs.join(" ")));
+            if !labels.is_empty() {
+                log.push_str(&format!("# labels: {labels}\n"));
+            }
+            for (pc, (func, line)) in pcs.iter().zip(&frames) {
+                log.push_str(&format!("#\t{pc}\t{func}+0x1\t/src/main.go:{line}\n"));
+            }
+            log.push('\n');
+        }
+    }
+    log.into_bytes()
+}

@@ -1,19 +1,23 @@
 //! The one pass over the input: a consumer that hands each snapshot to
 //! pp-fold's [`Folder`] (so the call tree and flame graph aggregate exactly
 //! as pp-fold does) and keeps, beside it, what the other sections need: the
-//! bounded timeline of totals, the totals' distribution, and the per-stack
-//! first/last/peak state. Nothing is kept per snapshot.
+//! bounded timeline of totals, the totals' distribution, the per-stack
+//! first/last/peak state, and the leak tracker pp-totals --leaks uses. Nothing
+//! is kept per snapshot.
 
 use super::stacks::StackTable;
 use super::summary::Distribution;
 use crate::assemble::Consumer;
 use crate::error::Error;
 use crate::model::series::{Point, Series};
-use crate::model::{Interner, Sample, Snapshot};
+use crate::model::{Interner, Sample, Snapshot, StackId};
 use crate::output::fold::{FoldOptions, Folder};
+use crate::output::leak::LeakTracker;
 
 /// How many buckets the timeline keeps at most.
 pub const TIMELINE_BUCKETS: usize = 512;
+/// How many points a leak suspect's sparkline has at most.
+pub const SPARKLINE_POINTS: usize = 32;
 
 /// The consumer; see the module documentation.
 pub struct Collector {
@@ -29,6 +33,16 @@ pub struct Collector {
     pub kind: Option<String>,
     /// What the folded value counts (`goroutines`, `inuse_space`, ...).
     pub unit: Option<String>,
+    /// The leak suspects, ranked as `pp-totals --leaks` ranks them.
+    pub leaks: LeakTracker,
+    /// What the leak tracker counts: the kind's default value.
+    pub leak_unit: Option<String>,
+    /// The distinct stacks of the folded snapshots, in order of appearance.
+    pub seen: Vec<StackId>,
+    /// Stack id → whether it is in `seen`.
+    seen_flags: Vec<bool>,
+    /// `--kind`: the kind folded, if chosen.
+    only_kind: Option<String>,
     /// `--value`: the value to fold, by name; `None` is pprof's default.
     value: Option<String>,
 }
@@ -43,6 +57,11 @@ impl Collector {
             totals: Distribution::default(),
             kind: None,
             unit: None,
+            leaks: LeakTracker::new(SPARKLINE_POINTS),
+            leak_unit: None,
+            seen: Vec::new(),
+            seen_flags: Vec::new(),
+            only_kind: options.kind.clone(),
             value: options.value.clone(),
         }
     }
@@ -59,6 +78,36 @@ impl Collector {
     }
 }
 
+impl Collector {
+    /// Feeds the leak tracker what pp-totals --leaks feeds it: every snapshot,
+    /// failed ones included (a gap may mean a restart), but with `--kind`
+    /// only profiles of that kind.
+    fn track_leaks(&mut self, snap: &Snapshot, interner: &Interner) {
+        let other_kind = self.only_kind.as_ref().is_some_and(|k| *k != snap.kind);
+        if snap.status.has_profile() && other_kind {
+            return;
+        }
+        if snap.status.has_profile() && self.leak_unit.is_none() {
+            self.leak_unit = Some(unit(snap, snap.sample.default_value()));
+        }
+        self.leaks.observe(snap, interner);
+    }
+
+    /// Adds `snap`'s new stacks to `seen`.
+    fn see(&mut self, snap: &Snapshot) {
+        for record in &snap.records {
+            let slot = record.stack.index();
+            if slot >= self.seen_flags.len() {
+                self.seen_flags.resize(slot + 1, false);
+            }
+            if !self.seen_flags[slot] {
+                self.seen_flags[slot] = true;
+                self.seen.push(record.stack);
+            }
+        }
+    }
+}
+
 /// What value `index` of `snap`'s records counts, in words.
 fn unit(snap: &Snapshot, index: usize) -> String {
     match (snap.sample, snap.kind.as_str()) {
@@ -71,6 +120,7 @@ fn unit(snap: &Snapshot, index: usize) -> String {
 
 impl Consumer for Collector {
     fn snapshot(&mut self, snap: &Snapshot, interner: &Interner) -> Result<(), Error> {
+        self.track_leaks(snap, interner);
         let before = self.folder.snapshots();
         self.folder.snapshot(snap, interner)?;
         let folded = self.folder.snapshots() > before;
@@ -78,6 +128,7 @@ impl Consumer for Collector {
         if folded {
             let index = self.value_index(snap);
             self.stacks.add(snap, index, interner);
+            self.see(snap);
             if self.kind.is_none() {
                 self.kind = Some(snap.kind.clone());
                 self.unit = Some(unit(snap, index));

@@ -12,6 +12,7 @@ mod escape;
 mod page;
 mod stacks;
 mod summary;
+mod suspects;
 mod timeline;
 mod top;
 mod tree;
@@ -26,6 +27,7 @@ use crate::error::Error;
 use crate::input::Source;
 use crate::model::Status;
 use crate::output::fold::{Aggregate, FoldOptions, FrameStyle};
+use crate::output::leak::LeakTracker;
 use crate::pipeline;
 
 // Command line of `pp-html`. (A `//` comment: bpaf would print a doc comment as a heading.)
@@ -87,12 +89,19 @@ pub fn parser() -> OptionParser<HtmlArgs> {
             "Reads a log of Go text profiles (timestamp lines between goroutine?debug=1 \
              profiles), any Go text profile, or pp-split JSON lines, and writes one HTML page \
              on standard output: a summary (snapshots by status, time range, min/median/max \
-             total), the total per snapshot over time as a chart with missing, partial and \
-             error snapshots marked, the call tree root to leaf with each frame's cumulative \
+             total), the leak suspects (the stacks that grow steadily, ranked as pp-totals \
+             --leaks ranks them, each with a sparkline and links to its place in the call tree \
+             and the flame graph), the total per snapshot over time as a chart with missing, \
+             partial and error snapshots marked, the call tree root to leaf with each frame's cumulative \
              and self count and file:line (expand, collapse, search), an interactive flame \
              graph, and the heaviest stacks with their count in the first and last snapshot \
              and at their peak. Counts are aggregated exactly as pp-fold aggregates them, with \
-             the same options. The page loads nothing from the network and opens from a file, \
+             the same options. Leak suspects are stacks by function name whatever the options; \
+             a suspect's links open the nodes of the call tree (up to 20) where its stack ends \
+             as the options fold it (under each label or state root, at each line with --lines, at \
+             its trimmed path with --trim-runtime), the heaviest first, and none when its \
+             count there is 0 (--aggregate last). #suspect=N in the page's address opens \
+             suspect N. The page loads nothing from the network and opens from a file, \
              offline; memory stays bounded for logs of any length.",
         )
         .footer(FOOTER)
@@ -165,8 +174,15 @@ fn render(
     assembler: &crate::assemble::Assembler,
 ) -> String {
     let interner = assembler.interner();
-    let tree = tree::Tree::build(&collector.folder.stacks(), interner, frame_style(args));
+    let stacks = collector.folder.stacks();
+    let tree = tree::Tree::build(&stacks, interner, frame_style(args));
     let columns = tree.columns(interner, tree::NODE_BUDGET);
+    let places = suspects::Places {
+        stacks: &stacks,
+        tree: &tree,
+        columns: &columns,
+    };
+    let leaks = leaks(collector, &places, interner, &fold_options(args));
     let top = collector.stacks.top(args.top, args.aggregate);
     let kind = collector.kind.as_deref();
     let title = args
@@ -188,8 +204,29 @@ fn render(
         tree_nodes: tree.len(),
         distinct_stacks: collector.stacks.len(),
         top: &top,
+        leaks: &leaks,
     };
     page::render(&report)
+}
+
+/// The leak suspects and their places in the call tree.
+fn leaks(
+    collector: &mut collect::Collector,
+    places: &suspects::Places<'_>,
+    interner: &crate::model::Interner,
+    options: &FoldOptions,
+) -> suspects::Leaks {
+    let tracker = std::mem::replace(&mut collector.leaks, LeakTracker::new(0));
+    let (snapshots, points) = (tracker.snapshots(), tracker.sparkline_points());
+    let suspects = tracker.suspects();
+    let places = suspects::locate(&suspects, &collector.seen, places, interner, options);
+    suspects::Leaks {
+        suspects,
+        places,
+        snapshots,
+        points,
+        unit: collector.leak_unit.clone().unwrap_or_default(),
+    }
 }
 
 /// `the sum over all 50 snapshots`, ...

@@ -1,11 +1,11 @@
 /* pp-html: the page's script. It reads the JSON data block, draws the call
-   tree and the flame graph, and adds hover values to the timeline. Every
-   element is built with createElement and textContent: text from the input
-   never becomes markup. Errors are recorded in the body's data-errors
-   attribute and data-state becomes "ready" when all is drawn, so a headless
-   browser can check the page. */
-(function () {
-  "use strict";
+   tree and the flame graph, and adds hover values to the timeline; with
+   suspects.js, it shows a leak suspect's place in both. Every element is
+   built with createElement and textContent: text from the input never
+   becomes markup. Errors are recorded in the body's data-errors attribute
+   and data-state becomes "ready" when all is drawn, so a headless browser
+   can check the page. The page puts this file and suspects.js in one
+   function scope ("use strict") and calls start(). */
 
   const body = document.body;
   const errors = [];
@@ -355,6 +355,7 @@
   /* ---- Flame graph (root at the top, as pprof draws it) ---- */
 
   let zoom = 0;
+  let targets = null;  /* Set: the nodes of the leak suspect shown, or null */
   const ROW_HEIGHT = 18;
 
   function color(i) {
@@ -373,6 +374,7 @@
     g.dataset.id = i;
     if (ancestor) g.classList.add("ancestor");
     if (matched && matched[i]) g.classList.add("match");
+    if (targets && targets.has(i)) g.classList.add("target");
     const rect = document.createElementNS(SVG, "rect");
     rect.setAttribute("x", x.toFixed(1));
     rect.setAttribute("y", level * ROW_HEIGHT);
@@ -453,6 +455,7 @@
     });
     document.getElementById("flame-reset").addEventListener("click", () => {
       zoom = 0;
+      targets = null;
       drawFlame();
     });
     let timer = 0;
@@ -463,14 +466,16 @@
     drawFlame();
   }
 
-  try {
-    load();
-    initTimeline();
-    initFlame();
-    initTree();
-    body.setAttribute("data-state", errors.length ? "failed" : "ready");
-  } catch (e) {
-    fail(e && e.stack ? e.stack : e);
-    body.setAttribute("data-state", "failed");
+  function start() {
+    try {
+      load();
+      initTimeline();
+      initFlame();
+      initTree();
+      initSuspects();
+      body.setAttribute("data-state", errors.length ? "failed" : "ready");
+    } catch (e) {
+      fail(e && e.stack ? e.stack : e);
+      body.setAttribute("data-state", "failed");
+    }
   }
-})();

@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::escape;
 use super::stacks::TopStack;
 use super::summary::Distribution;
+use super::suspects::Leaks;
 use super::timeline::{self, Tip};
 use super::top;
 use super::tree::{Columns, MORE};
@@ -23,6 +24,7 @@ use crate::model::series::Series;
 
 const CSS: &str = include_str!("page.css");
 const SCRIPT: &str = include_str!("page.js");
+const SUSPECTS_SCRIPT: &str = include_str!("suspects.js");
 
 /// Everything the page shows, gathered in one pass over the input.
 pub struct Report<'a> {
@@ -52,6 +54,8 @@ pub struct Report<'a> {
     pub distinct_stacks: usize,
     /// The heaviest stacks.
     pub top: &'a [TopStack],
+    /// The leak suspects.
+    pub leaks: &'a Leaks,
 }
 
 /// One section of the page.
@@ -70,6 +74,11 @@ pub const SECTIONS: &[Section] = &[
         id: "summary",
         title: "Summary",
         render: super::summary::render,
+    },
+    Section {
+        id: "leak-suspects",
+        title: "Leak suspects",
+        render: super::suspects::render,
     },
     Section {
         id: "timeline",
@@ -99,6 +108,8 @@ struct Data<'a> {
     unit: &'a str,
     tree: &'a Columns,
     timeline: Vec<Tip>,
+    /// Per leak suspect, its nodes in `tree`, heaviest first.
+    suspects: &'a [Vec<u32>],
 }
 
 /// The whole page.
@@ -141,7 +152,11 @@ pub fn render(report: &Report<'_>) -> String {
         env!("CARGO_PKG_VERSION")
     );
     data(report, &mut out);
-    let _ = write!(out, "<script>\n{SCRIPT}</script>\n</body>\n</html>\n");
+    // One function scope for both script files; page.js's start() runs them.
+    let _ = write!(
+        out,
+        "<script>\n(function () {{\n  \"use strict\";\n{SCRIPT}\n{SUSPECTS_SCRIPT}\n  start();\n}})();\n</script>\n</body>\n</html>\n"
+    );
     out
 }
 
@@ -150,6 +165,7 @@ fn data(report: &Report<'_>, out: &mut String) {
         unit: report.unit,
         tree: report.tree,
         timeline: timeline::tips(report),
+        suspects: &report.leaks.places,
     };
     let json = serde_json::to_string(&data).expect("plain data serialises");
     out.push_str("<script type=\"application/json\" id=\"pp-data\">");

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use super::escape;
 use super::page::Report;
 use super::stacks::TopStack;
-use crate::model::Interner;
+use crate::model::{FrameId, Interner};
 use crate::output::fold::runtime_leaf_frames;
 
 /// Renders the top stacks section.
@@ -78,6 +78,13 @@ fn stack(out: &mut String, top: &TopStack, interner: &Interner) {
         out.push_str("<span class=\"tag\">[truncated]</span>");
     }
     let frames = &interner.frames_of(top.stack)[top.trimmed..];
+    frame_list(out, frames, interner, "");
+}
+
+/// A stack's frames (leaf first) as an expandable list headed by the leaf's
+/// function, or the first frame above the parked runtime frames when there
+/// are some; `title` (escaped here) is the heading's hover text, if any.
+pub fn frame_list(out: &mut String, frames: &[FrameId], interner: &Interner, title: &str) {
     let Some(&first) = frames.first() else {
         out.push_str("<span class=\"func\">[no frames]</span>");
         return;
@@ -86,12 +93,19 @@ fn stack(out: &mut String, top: &TopStack, interner: &Interner) {
         .get(runtime_leaf_frames(frames, interner))
         .copied()
         .unwrap_or(first);
-    let _ = write!(out, "<details><summary><span class=\"func\">");
+    out.push_str("<details><summary");
+    if !title.is_empty() {
+        out.push_str(" title=\"");
+        escape::text(out, title);
+        out.push('"');
+    }
+    out.push_str("><span class=\"func\">");
     escape::bytes(out, &interner.get(headline).func);
     let _ = write!(
         out,
-        "</span> <span class=\"dim\">{} frames</span></summary><ol class=\"frames\">",
-        frames.len()
+        "</span> <span class=\"dim\">{} frame{}</span></summary><ol class=\"frames\">",
+        frames.len(),
+        if frames.len() == 1 { "" } else { "s" }
     );
     for &id in frames {
         let frame = interner.get(id);

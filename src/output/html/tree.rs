@@ -100,6 +100,8 @@ pub struct Tree {
     nodes: Vec<Node>,
     pseudo: Vec<String>,
     pseudo_ids: HashMap<String, u32>,
+    /// The node each built stack ends at, in the order of the stacks.
+    leaves: Vec<u32>,
     /// (parent, label) → child, while building.
     children: HashMap<(u32, Label), u32>,
 }
@@ -127,6 +129,9 @@ pub struct Columns {
     pub count: Vec<u32>,
     /// [`PSEUDO`], [`MORE`], [`VARIES`].
     pub flags: Vec<u8>,
+    /// Tree node → its index here, `u32::MAX` when left out (not for the script).
+    #[serde(skip)]
+    pub slots: Vec<u32>,
 }
 
 impl Tree {
@@ -145,6 +150,7 @@ impl Tree {
             nodes: vec![root],
             pseudo: vec!["all".to_string()],
             pseudo_ids: HashMap::new(),
+            leaves: Vec::with_capacity(stacks.len()),
             children: HashMap::new(),
         };
         for stack in stacks {
@@ -164,6 +170,7 @@ impl Tree {
                 at = tree.child(at, Label::Frame(key), Some(frame), stack.value, interner);
             }
             tree.nodes[at as usize].own += stack.value;
+            tree.leaves.push(at);
         }
         tree.children = HashMap::new();
         tree
@@ -215,6 +222,21 @@ impl Tree {
             }
         }
         id
+    }
+
+    /// The node where stack `i` of those the tree was built from ends.
+    pub fn leaf(&self, i: usize) -> u32 {
+        self.leaves[i]
+    }
+
+    /// Where `node` is in `columns`: its index, or its nearest ancestor's
+    /// when it was left out of the page.
+    pub fn slot(&self, columns: &Columns, node: u32) -> u32 {
+        let mut at = node;
+        while columns.slots[at as usize] == u32::MAX {
+            at = self.nodes[at as usize].parent;
+        }
+        columns.slots[at as usize]
     }
 
     /// Number of nodes, the root included.
@@ -327,7 +349,10 @@ impl<'a> Writer<'a> {
             interner,
             strings: HashMap::new(),
             slots: Vec::new(),
-            columns: Columns::default(),
+            columns: Columns {
+                slots: vec![u32::MAX; tree.nodes.len()],
+                ..Columns::default()
+            },
         };
         writer.string(String::new());
         writer
@@ -346,6 +371,7 @@ impl<'a> Writer<'a> {
         let (name, file, line, total, own, flags) = match slot {
             Slot::More(n, sum) => (format!("[{n} more]"), String::new(), 0, sum, 0, MORE),
             Slot::Node(id) => {
+                self.columns.slots[id as usize] = self.columns.name.len() as u32;
                 let node = &self.tree.nodes[id as usize];
                 let varies = if node.varies { VARIES } else { 0 };
                 match node.label {
@@ -449,8 +475,16 @@ mod tests {
         assert_eq!(c.flags[a], VARIES, "a:3 and a:9 were merged");
         assert_eq!(c.flags[2], PSEUDO);
 
+        let leaf = |i: usize| name(tree.slot(&c, tree.leaf(i)) as usize);
+        assert_eq!((leaf(1), leaf(3)), ("b", "main"));
+
         let small = tree.columns(&interner, 4);
         check_sums(&small);
+        let kept = tree.slot(&small, tree.leaf(1)) as usize;
+        assert_eq!(
+            small.strings[small.name[kept] as usize], "a",
+            "b was left out: its parent stands for it"
+        );
         let more: Vec<(&str, u64)> = (0..small.name.len())
             .filter(|&i| small.flags[i] == MORE)
             .map(|i| {

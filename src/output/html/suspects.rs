@@ -1,0 +1,277 @@
+//! The leak suspects section: the stacks that grow steadily, ranked exactly
+//! as `pp-totals --leaks` ranks them (the same [`LeakTracker`], fed the same
+//! snapshots), each with a sparkline of its count over the input and links to
+//! its place in the call tree and the flame graph.
+//!
+//! A suspect is a stack folded by function names alone, whatever the page's
+//! options; the call tree may split or shorten it. Its places are the tree
+//! nodes where a stack that folds to it ends, as the page folds it: one
+//! under each label or state root with `--labels` or `--state`, one per line
+//! with `--lines`, the node of its trimmed path with `--trim-runtime`;
+//! heaviest first. (A node is a place when some stack of the suspect folds to
+//! its path; with `--labels` or `--state` that path may hold only other
+//! goroutines under one of the roots.) A stack whose count aggregates to 0
+//! (`--aggregate last`, gone by the end) has no place.
+//!
+//! [`LeakTracker`]: crate::output::leak::LeakTracker
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use super::escape;
+use super::page::Report;
+use super::top::frame_list;
+use super::tree::{Columns, Tree};
+use crate::model::{Interner, StackId};
+use crate::output::fold::{FoldOptions, FoldedStack, FrameStyle, StackNamer};
+use crate::output::leak::{MIN_SNAPSHOTS, Suspect};
+
+/// The most places in the tree one suspect links to.
+pub const MAX_PLACES: usize = 20;
+
+/// What the section shows.
+pub struct Leaks {
+    /// The suspects, best first.
+    pub suspects: Vec<Suspect>,
+    /// Per suspect, its places in the page's tree (node indexes), heaviest first.
+    pub places: Vec<Vec<u32>>,
+    /// Profile snapshots the suspects were judged on.
+    pub snapshots: u64,
+    /// Points of a sparkline that covers every snapshot.
+    pub points: usize,
+    /// What the counts count.
+    pub unit: String,
+}
+
+/// The page's call tree, for finding places in it.
+pub struct Places<'a> {
+    /// The stacks the tree was built from, in that order.
+    pub stacks: &'a [FoldedStack],
+    /// The tree.
+    pub tree: &'a Tree,
+    /// The page's form of it.
+    pub columns: &'a Columns,
+}
+
+/// Each suspect's places in the page's tree, as node indexes of its
+/// columns: `seen` are the distinct stacks of the folded snapshots, folded
+/// again with `options`' style and trimming to find which of the tree's
+/// stacks hold which suspect (see the module documentation).
+pub fn locate(
+    suspects: &[Suspect],
+    seen: &[StackId],
+    places: &Places<'_>,
+    interner: &Interner,
+    options: &FoldOptions,
+) -> Vec<Vec<u32>> {
+    if suspects.is_empty() {
+        return Vec::new();
+    }
+    let mut by_text: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, suspect) in suspects.iter().enumerate() {
+        by_text.entry(&suspect.stack).or_default().push(i);
+    }
+    // Which of the page's folded stacks (by text id) hold which suspects.
+    let (mut plain, mut folded) = (
+        StackNamer::new(FrameStyle::Func, false),
+        StackNamer::new(options.style, options.trim_runtime),
+    );
+    let mut wanted: HashMap<u32, Vec<usize>> = HashMap::new();
+    for &stack in seen {
+        let id = plain.id(stack, interner);
+        if let Some(which) = by_text.get(plain.text(id)) {
+            let list = wanted.entry(folded.id(stack, interner)).or_default();
+            for &w in which {
+                if !list.contains(&w) {
+                    list.push(w);
+                }
+            }
+        }
+    }
+    let mut found: Vec<HashMap<u32, u64>> = vec![HashMap::new(); suspects.len()];
+    for (i, stack) in places.stacks.iter().enumerate() {
+        let Some(which) = wanted.get(&folded.id(stack.stack, interner)) else {
+            continue;
+        };
+        let slot = places.tree.slot(places.columns, places.tree.leaf(i));
+        for &s in which {
+            *found[s].entry(slot).or_default() += stack.value;
+        }
+    }
+    found.into_iter().map(heaviest_first).collect()
+}
+
+/// Places by their summed count, heaviest first, at most [`MAX_PLACES`].
+fn heaviest_first(places: HashMap<u32, u64>) -> Vec<u32> {
+    let mut places: Vec<(u32, u64)> = places.into_iter().collect();
+    places.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    places.truncate(MAX_PLACES);
+    places.into_iter().map(|(slot, _)| slot).collect()
+}
+
+/// Renders the leak suspects section.
+pub fn render(report: &Report<'_>, out: &mut String) {
+    let leaks = report.leaks;
+    if leaks.snapshots < MIN_SNAPSHOTS {
+        let _ = write!(
+            out,
+            "<p>Too few snapshots to tell a leak: {} (it takes at least {MIN_SNAPSHOTS}).</p>",
+            leaks.snapshots
+        );
+        return;
+    }
+    if leaks.suspects.is_empty() {
+        let _ = write!(
+            out,
+            "<p>No stack grows steadily over these {} snapshots.</p>",
+            leaks.snapshots
+        );
+        return;
+    }
+    let unit = escape::to_html(&leaks.unit);
+    let _ = write!(
+        out,
+        "<p class=\"note\">Stacks (by function name) whose {unit} grew steadily over these {} \
+         snapshots, best first: the ranking of <code>pp-totals --leaks</code>, by slope × \
+         steadiness. <em>first</em>, <em>last</em> and <em>peak</em> are {unit} in the \
+         stack's run; the line is the most in each stretch of the whole input. \
+         <em>call tree</em> and <em>flame graph</em> open the stack's place in them.</p>",
+        leaks.snapshots
+    );
+    out.push_str(
+        "<table class=\"top suspects\"><thead><tr><th>#</th><th>stack (leaf first)</th>\
+         <th class=\"n\">first</th><th class=\"n\">last</th><th class=\"n\">peak</th>\
+         <th class=\"n\">per minute</th><th class=\"n\">score</th><th>over time</th>\
+         <th>show</th></tr></thead><tbody>",
+    );
+    for (i, suspect) in leaks.suspects.iter().enumerate() {
+        let places = leaks.places.get(i).map_or(0, Vec::len);
+        row(out, i + 1, suspect, places, leaks.points, report.interner);
+    }
+    out.push_str("</tbody></table>");
+}
+
+fn row(
+    out: &mut String,
+    rank: usize,
+    suspect: &Suspect,
+    places: usize,
+    points: usize,
+    interner: &Interner,
+) {
+    let _ = write!(out, "<tr id=\"suspect-{rank}\" data-stack=\"");
+    escape::text(out, &suspect.stack);
+    let _ = write!(out, "\"><td>{rank}</td><td class=\"stack\">");
+    frame_list(
+        out,
+        interner.frames_of(suspect.stack_id),
+        interner,
+        &suspect.stack,
+    );
+    if suspect.since_index > 0 {
+        let _ = write!(
+            out,
+            "<div class=\"dim\">since snapshot {}, after a restart</div>",
+            suspect.since_index
+        );
+    }
+    let _ = write!(
+        out,
+        "</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+         <td class=\"n grow\">{:+.1}</td><td class=\"n\" title=\"rose {} times, fell {} times\">{:.1}</td>\
+         <td class=\"spark\">",
+        suspect.first,
+        suspect.last,
+        suspect.peak,
+        suspect.slope_per_minute,
+        suspect.rises,
+        suspect.falls,
+        suspect.score
+    );
+    sparkline(out, &suspect.sparkline, points);
+    out.push_str("</td><td class=\"show\">");
+    if places == 0 {
+        out.push_str(
+            "<span class=\"dim\" title=\"Its count on this page is 0 (see --aggregate).\">\
+             not in the call tree</span>",
+        );
+    } else {
+        let _ = write!(
+            out,
+            "<a href=\"#suspect={rank}\" data-suspect=\"{rank}\">call tree</a> \
+             <a href=\"#suspect={rank}&amp;in=flame\" data-suspect=\"{rank}\" \
+             data-in=\"flame\">flame graph</a>"
+        );
+        if places > 1 {
+            let _ = write!(out, " <span class=\"dim\">({places} places)</span>");
+        }
+    }
+    out.push_str("</td></tr>");
+}
+
+const SPARK_WIDTH: f64 = 120.0;
+const SPARK_HEIGHT: f64 = 28.0;
+
+/// An inline SVG line of `values` (padded with zeros to `points`).
+fn sparkline(out: &mut String, values: &[u64], points: usize) {
+    let n = points.max(values.len());
+    if n == 0 {
+        return;
+    }
+    let most = values.iter().copied().max().unwrap_or(0);
+    let max = most.max(1) as f64;
+    let at = |i: usize| {
+        let value = values.get(i).copied().unwrap_or(0);
+        let x = if n == 1 {
+            SPARK_WIDTH / 2.0
+        } else {
+            1.5 + i as f64 * (SPARK_WIDTH - 3.0) / (n - 1) as f64
+        };
+        (
+            x,
+            SPARK_HEIGHT - 2.0 - value as f64 / max * (SPARK_HEIGHT - 4.0),
+        )
+    };
+    let mut line = String::new();
+    for i in 0..n {
+        let (x, y) = at(i);
+        let _ = write!(line, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { " L" });
+    }
+    let ((x0, _), (x1, y1)) = (at(0), at(n - 1));
+    let first = values.first().copied().unwrap_or(0);
+    let last = values.get(n - 1).copied().unwrap_or(0);
+    let _ = write!(
+        out,
+        "<svg class=\"spark\" viewBox=\"0 0 {SPARK_WIDTH} {SPARK_HEIGHT}\" width=\"{SPARK_WIDTH}\" \
+         height=\"{SPARK_HEIGHT}\" role=\"img\" aria-label=\"from {first} to {last}, at most {most}\">\
+         <title>the most in each of {n} stretches of the input: from {first} to {last}, at most {most}</title>\
+         <path class=\"spark-area\" d=\"{line} L{x1:.1},{SPARK_HEIGHT} L{x0:.1},{SPARK_HEIGHT} Z\"/>\
+         <path class=\"spark-line\" d=\"{line}\"/><circle cx=\"{x1:.1}\" cy=\"{y1:.1}\" r=\"2\"/></svg>"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparklines() {
+        let cases: [(&[u64], usize, &str); 3] = [
+            (&[1, 2, 4], 3, "M1.5,20.0 L60.0,14.0 L118.5,2.0\""),
+            (&[4, 2], 3, "M1.5,2.0 L60.0,14.0 L118.5,26.0\""),
+            (&[3], 1, "M60.0,2.0\""),
+        ];
+        for (values, points, line) in cases {
+            let mut out = String::new();
+            sparkline(&mut out, values, points);
+            assert!(
+                out.contains(&format!("<path class=\"spark-line\" d=\"{line}")),
+                "{values:?}: {out}"
+            );
+            assert!(out.starts_with("<svg") && out.ends_with("</svg>"));
+        }
+        let mut none = String::new();
+        sparkline(&mut none, &[], 0);
+        assert_eq!(none, "");
+    }
+}
