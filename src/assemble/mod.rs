@@ -246,20 +246,23 @@ impl Assembler {
         at: usize,
         consumer: &mut impl Consumer,
     ) -> Result<(), Error> {
+        // The text may start after a logger's prefix: split the raw bytes at
+        // the same byte. (The text is a part of the raw bytes.)
+        let skipped = line.text.as_ptr() as usize - line.raw.as_ptr() as usize;
         let cut = Line {
             text: &line.text[..at],
-            raw: &line.raw[..at],
+            raw: &line.raw[..skipped + at],
             terminated: false,
             ..line
         };
         let rest = Line {
             text: &line.text[at..],
-            raw: &line.raw[at..],
+            raw: &line.raw[skipped + at..],
             ..line
         };
-        self.line(cut, consumer)?;
+        self.unprefixed(cut, consumer)?;
         self.cut = true;
-        self.line(rest, consumer)
+        self.unprefixed(rest, consumer)
     }
 
     fn on_timestamp(

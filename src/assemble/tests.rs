@@ -227,3 +227,25 @@ fn raw_bytes_are_the_snapshot_lines() {
         ]
     );
 }
+
+#[test]
+fn a_glued_timestamp_behind_a_logger_prefix_keeps_the_raw_bytes() {
+    // Found by tests/robust.rs: the prefix is stripped from the text, not from the raw bytes.
+    let input =
+        "#\t0xgoroutine 1 [running]:\n#\t0x1\tmain.f+0x1\t/a.goFri Nov 27 15:13:27 IST 2026\n";
+    let options = Options {
+        keep_raw: true,
+        ..Options::default()
+    };
+    let mut assembler = Assembler::new(options);
+    struct Raw(Vec<u8>);
+    impl Consumer for Raw {
+        fn snapshot(&mut self, s: &Snapshot, _: &Interner) -> Result<(), Error> {
+            self.0.extend_from_slice(&s.raw);
+            Ok(())
+        }
+    }
+    let mut raw = Raw(Vec::new());
+    crate::pipeline::feed(input.as_bytes(), "t", &mut assembler, &mut raw).unwrap();
+    assert_eq!(String::from_utf8(raw.0).unwrap(), input);
+}
