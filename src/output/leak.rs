@@ -23,7 +23,7 @@
 
 use super::fold::{FrameStyle, StackNamer};
 use crate::input::timestamp::Timestamp;
-use crate::model::{FastMap, Interner, Sample, Snapshot, StackId, Status};
+use crate::model::{Interner, Sample, Snapshot, StackId, Status};
 
 /// Fewest snapshots in a run for its stacks to be judged.
 pub const MIN_SNAPSHOTS: u64 = 3;
@@ -106,7 +106,10 @@ pub struct LeakTracker {
     ordinal: u64,
     spark_len: usize,
     spark_width: u64,
-    current: FastMap<u32, u64>,
+    /// A snapshot's count per stack text id while it is read (`None`: absent),
+    /// and the ids it holds.
+    counts: Vec<Option<u64>>,
+    touched: Vec<u32>,
 }
 
 impl LeakTracker {
@@ -123,7 +126,8 @@ impl LeakTracker {
             ordinal: 0,
             spark_len,
             spark_width: 1,
-            current: FastMap::default(),
+            counts: Vec::new(),
+            touched: Vec::new(),
         }
     }
 
@@ -154,21 +158,30 @@ impl LeakTracker {
         } else {
             snap.sample.default_value()
         };
-        let mut current = std::mem::take(&mut self.current);
-        current.clear();
+        // A snapshot's counts per stack, in a dense array (stack text ids are
+        // small): cheaper than a map for each record.
+        let mut touched = std::mem::take(&mut self.touched);
         for record in &snap.records {
-            *current
-                .entry(self.names.id(record.stack, interner))
-                .or_default() += record.values[value];
+            let id = self.names.id(record.stack, interner) as usize;
+            if id >= self.counts.len() {
+                self.counts.resize(id + 1, None);
+            }
+            let count = self.counts[id].get_or_insert_with(|| {
+                touched.push(id as u32);
+                0
+            });
+            *count += record.values[value];
         }
         let t = self.seconds(snap);
         self.run.snapshots += 1;
         self.run.sum_t += t;
         self.run.sum_tt += t * t;
-        for (&id, &count) in &current {
+        for &id in &touched {
+            let count = self.counts[id as usize].take().unwrap_or(0);
             self.touch(id, count, t);
         }
-        self.current = current;
+        touched.clear();
+        self.touched = touched;
         self.ordinal += 1;
         while self.spark_len > 0 && self.ordinal.div_ceil(self.spark_width) > self.spark_len as u64
         {

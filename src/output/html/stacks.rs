@@ -7,10 +7,8 @@
 //! `--labels` and the truncation mark. One small [`StackStat`] per such stack, none per snapshot: memory
 //! grows with distinct stacks, never with the log.
 
-use std::collections::HashMap;
-
 use crate::input::timestamp::Timestamp;
-use crate::model::{Interner, Snapshot, StackId, parse_labels};
+use crate::model::{FastMap, Interner, Snapshot, StackId, parse_labels};
 use crate::output::fold::{Aggregate, FoldOptions, StackNamer};
 
 /// One stack's counts over the snapshots it was folded from.
@@ -76,12 +74,12 @@ pub struct StackTable {
     /// Folds stacks as pp-fold's folder does; its ids are the stacks of [`Key`].
     names: StackNamer,
     /// Label text → id; 0 is "no labels".
-    label_ids: HashMap<Box<[u8]>, u32>,
+    label_ids: FastMap<Box<[u8]>, u32>,
     label_texts: Vec<Box<[u8]>>,
-    keys: HashMap<Key, u32>,
+    keys: FastMap<Key, u32>,
     stats: Vec<(Key, StackStat)>,
     /// Stack id → count in the snapshot being added.
-    current: HashMap<u32, u64>,
+    current: FastMap<u32, u64>,
     snapshots: u64,
 }
 
@@ -92,11 +90,11 @@ impl StackTable {
             labels: options.labels,
             state: options.state,
             names: StackNamer::new(options.style, options.trim_runtime),
-            label_ids: HashMap::new(),
+            label_ids: FastMap::default(),
             label_texts: vec![Box::default()],
-            keys: HashMap::new(),
+            keys: FastMap::default(),
             stats: Vec::new(),
-            current: HashMap::new(),
+            current: FastMap::default(),
             snapshots: 0,
         }
     }
