@@ -19,7 +19,7 @@ mod record;
 mod stats;
 
 use crate::error::{Error, quote};
-use crate::input::event::{Event, classify};
+use crate::input::event::{Event, classify, frame_line};
 use crate::input::line::Line;
 use crate::input::timestamp::Timestamp;
 use crate::model::json;
@@ -179,14 +179,11 @@ impl Assembler {
     }
 
     fn unprefixed(&mut self, line: Line<'_>, consumer: &mut impl Consumer) -> Result<(), Error> {
-        if let Some(at) = Timestamp::find_glued(line.text) {
-            return self.glued_line(line, at, consumer);
-        }
-        let event = classify(line.text);
-        if let Event::Frame(text) = event
-            && self.state == State::Records
+        if self.state == State::Records
             && self.record.open
             && line.terminated
+            && let Some(text) = frame_line(line.text)
+            && !ends_like_an_offset(line.text)
         {
             // Most lines of a debug=1 log: a frame line inside a record.
             self.keep(&line);
@@ -194,6 +191,10 @@ impl Assembler {
                 .push_frame(text, self.options.detail == Detail::Stacks);
             return Ok(());
         }
+        if let Some(at) = Timestamp::find_glued(line.text) {
+            return self.glued_line(line, at, consumer);
+        }
+        let event = classify(line.text);
         if self.state == State::ErrorBody && !starts_snapshot(&event) {
             self.keep(&line);
             return Ok(());
@@ -441,6 +442,15 @@ impl Assembler {
         self.junk = Junk::default();
         consumer.snapshot(&self.snap, &self.interner)
     }
+}
+
+/// A frame line that ends like `+05:30` may be a cut line with an RFC 3339
+/// timestamp glued to it: such a line takes the slow path, which looks for
+/// one. (A glued `date` line does not end like a frame line at all.)
+#[inline]
+fn ends_like_an_offset(text: &[u8]) -> bool {
+    let n = text.len();
+    n >= 9 && text[n - 3] == b':' && matches!(text[n - 6], b'+' | b'-')
 }
 
 /// True for the events that end an HTML error body.

@@ -140,11 +140,29 @@ pub fn classify(line: &[u8]) -> Event<'_> {
     }
 }
 
+/// The text after `#` when `line` is a well-formed frame line that starts
+/// `#\t`: the classifier's answer for the most common line, without the rest
+/// of the classifier (the assembler's fast path).
+#[inline]
+pub fn frame_line(line: &[u8]) -> Option<&[u8]> {
+    let rest = line.strip_prefix(b"#\t")?;
+    let body = if rest.first() == Some(&b'0') {
+        rest
+    } else {
+        rest.trim_ascii_start()
+    };
+    (body.starts_with(b"0x") && frame_columns_ok(body)).then(|| &line[1..])
+}
+
 fn classify_comment(line: &[u8]) -> Event<'_> {
     let rest = &line[1..];
     if rest.first() == Some(&b'\t') {
-        // The common case, first: a frame line.
-        let body = rest.trim_ascii_start();
+        // The common case, first: a frame line (one tab, usually).
+        let body = if rest.get(1) == Some(&b'0') {
+            &rest[1..]
+        } else {
+            rest.trim_ascii_start()
+        };
         return if body.starts_with(b"0x") && frame_columns_ok(body) {
             Event::Frame(rest)
         } else {
@@ -167,7 +185,19 @@ fn classify_comment(line: &[u8]) -> Event<'_> {
 /// A frame line is its address alone, or address, function and a place that
 /// ends in `:LINE`. A line cut short (after its function, inside its path)
 /// is not one. Checked from the end: most lines end in `:LINE` at once.
+#[inline]
 fn frame_columns_ok(body: &[u8]) -> bool {
+    // Go's lines end in `:LINE` right away: look at the last few bytes only.
+    let mut at = body.len();
+    while at > 0 && body[at - 1].is_ascii_digit() {
+        at -= 1;
+    }
+    let place = at < body.len() && at > 3 && body[at - 1] == b':';
+    place || frame_columns_slow(body)
+}
+
+/// Trailing spaces, or an address alone (`#\t0x0`).
+fn frame_columns_slow(body: &[u8]) -> bool {
     let body = body.trim_ascii_end();
     let digits = body.iter().rev().take_while(|b| b.is_ascii_digit()).count();
     let place = digits > 0 && body.len() > digits + 2 && body[body.len() - digits - 1] == b':';
