@@ -6,11 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use common::{fixture, fixture_bytes, golden, run, run_both, stderr, stdout};
-
-fn path(file: &str) -> String {
-    fixture(file).to_str().unwrap().to_string()
-}
+use common::{fixture_bytes, golden, path, run, run_both, stderr, stdout};
 
 /// Folded lines as a map from stack to count; panics on a malformed line.
 fn parse_folded(text: &str) -> BTreeMap<String, u64> {

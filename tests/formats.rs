@@ -6,12 +6,8 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{fixture, fixture_bytes, golden, run, run_both, stderr, stdout};
+use common::{fixture_bytes, golden, path, run, run_both, stderr, stdout};
 use serde_json::Value;
-
-fn path(file: &str) -> String {
-    fixture(file).to_str().unwrap().to_string()
-}
 
 fn snapshots(args: &[&str], input: Option<Vec<u8>>) -> Vec<Value> {
     let output = run("pp-split", args, input);

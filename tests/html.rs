@@ -7,24 +7,8 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{fixture, fixture_bytes, run, stderr, stdout};
+use common::{fixture_bytes, page, path, run, stderr, stdout};
 use serde_json::Value;
-
-fn path(file: &str) -> String {
-    fixture(file).to_str().unwrap().to_string()
-}
-
-/// Runs pp-html and returns the page, asserting success.
-fn page(args: &[&str], stdin: Option<Vec<u8>>) -> String {
-    let output = run("pp-html", args, stdin);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        stderr(&output)
-    );
-    stdout(&output)
-}
 
 /// Asserts that two pages are equal, showing where they first differ.
 fn same(a: &str, b: &str, what: &str) {

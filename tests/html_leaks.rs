@@ -4,24 +4,8 @@
 
 mod common;
 
-use common::{MadeRecord, fixture, gathering_log, run, stderr, stdout};
+use common::{MadeRecord, gathering_log, page, path, run, stderr};
 use serde_json::Value;
-
-fn path(file: &str) -> String {
-    fixture(file).to_str().unwrap().to_string()
-}
-
-/// Runs pp-html and returns the page, asserting success.
-fn page(args: &[&str], stdin: Option<Vec<u8>>) -> String {
-    let output = run("pp-html", args, stdin);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        stderr(&output)
-    );
-    stdout(&output)
-}
 
 /// `pp-totals --leaks`: one row per suspect, best first.
 fn totals_suspects(args: &[&str], stdin: Option<Vec<u8>>) -> Vec<Vec<String>> {

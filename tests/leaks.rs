@@ -6,11 +6,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{fixture, run, stderr, stdout};
-
-fn path(file: &str) -> String {
-    fixture(file).to_str().unwrap().to_string()
-}
+use common::{path, run, stderr, stdout};
 
 /// The suspects' stacks, best first, and their rows.
 fn suspects(args: &[&str], input: Option<Vec<u8>>) -> Vec<Vec<String>> {

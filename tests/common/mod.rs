@@ -15,6 +15,23 @@ pub fn fixture(path: &str) -> PathBuf {
         .join(path)
 }
 
+/// Path of a file under `tests/fixtures/`, as a string for a command line.
+pub fn path(file: &str) -> String {
+    fixture(file).to_str().expect("a UTF-8 path").to_string()
+}
+
+/// Runs pp-html and returns the page, asserting success.
+pub fn page(args: &[&str], stdin: Option<Vec<u8>>) -> String {
+    let output = run("pp-html", args, stdin);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        stderr(&output)
+    );
+    stdout(&output)
+}
+
 /// The bytes of a fixture.
 pub fn fixture_bytes(path: &str) -> Vec<u8> {
     fs::read(fixture(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
