@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::input::event::Event;
 use crate::input::goroutine::Header;
 use crate::input::line::Line;
-use crate::model::{FastMap, FrameId, FrameRef, Record, Sample, StackId, Status};
+use crate::model::{FastMap, FrameId, FrameRef, Interner, Record, Sample, StackId, Status};
 
 /// The open dump: its groups, and the goroutine being read.
 #[derive(Debug, Default)]
@@ -60,6 +60,23 @@ impl Dump {
     }
 }
 
+impl Dump {
+    /// A call whose place line never came is kept as a frame without a
+    /// place, and marks the dump as cut.
+    fn keep_dangling_call(&mut self, interner: &mut Interner) {
+        if self.has_call {
+            self.has_call = false;
+            self.dangling = true;
+            let frame = FrameRef {
+                func: &self.call,
+                file: b"",
+                line: 0,
+            };
+            self.frames.push(interner.frame(frame));
+        }
+    }
+}
+
 impl Assembler {
     /// Takes a line of a goroutine dump.
     pub(super) fn on_dump_line(
@@ -78,14 +95,7 @@ impl Assembler {
         match event {
             _ if dump.ancestor => {}
             Event::Call(func) => {
-                if dump.has_call {
-                    dump.dangling = true;
-                    dump.frames.push(self.interner.frame(FrameRef {
-                        func: &dump.call,
-                        file: b"",
-                        line: 0,
-                    }));
-                }
+                dump.keep_dangling_call(&mut self.interner);
                 dump.call.clear();
                 dump.call.extend_from_slice(func);
                 dump.has_call = true;
@@ -155,15 +165,7 @@ impl Assembler {
         if !dump.open {
             return;
         }
-        if dump.has_call {
-            dump.has_call = false;
-            dump.dangling = true;
-            dump.frames.push(self.interner.frame(FrameRef {
-                func: &dump.call,
-                file: b"",
-                line: 0,
-            }));
-        }
+        dump.keep_dangling_call(&mut self.interner);
         let stack = self.interner.stack(&dump.frames);
         let minutes = dump.wait_minutes;
         match dump.groups.get(&(stack, dump.state)) {
