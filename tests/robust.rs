@@ -529,6 +529,31 @@ fn pieces_of(input: &[u8]) -> Vec<(u64, &[u8])> {
     pieces
 }
 
+/// Takes the pieces from `first` on that `raw` is made of, greedily, up to
+/// `last_line`: what is left of `raw`, and the first piece not taken.
+fn take_pieces<'a>(
+    pieces: &[(u64, &[u8])],
+    first: usize,
+    last_line: u64,
+    raw: &'a [u8],
+) -> (&'a [u8], usize) {
+    let mut rest = raw;
+    let mut next = first;
+    for (at, &(number, piece)) in pieces.iter().enumerate().skip(first) {
+        if rest.is_empty() || number > last_line {
+            break;
+        }
+        // Lines end at their first newline, and a piece without one is
+        // followed by its line's other piece, so taking each matching
+        // piece greedily finds the subsequence if there is one.
+        if rest.starts_with(piece) {
+            rest = &rest[piece.len()..];
+            next = at + 1;
+        }
+    }
+    (rest, next)
+}
+
 /// Checks that each snapshot's original bytes are a piece of its first line,
 /// then some of the pieces after it (the others were skipped as unknown), and
 /// that no piece is used twice.
@@ -541,41 +566,42 @@ fn check_raws(input: &[u8], outcome: &Outcome) -> Result<(), String> {
             let json = s.raw.is_empty() && piece.starts_with(b"{");
             number == s.line && (json || (!piece.is_empty() && s.raw.starts_with(piece)))
         };
-        let Some(first) = pieces[unused..].iter().position(starts).map(|i| unused + i) else {
-            let raw = s.raw.escape_ascii().to_string();
-            return Err(format!(
-                "snapshot {n}: no unused piece of line {} starts its original bytes {raw:?}",
-                s.line
-            ));
-        };
         // Pieces may be taken up to the next snapshot's first line.
         let last_line = outcome
             .snapshots
             .get(n + 1)
             .map_or(u64::MAX, |next| next.line);
-        let mut rest = &s.raw[..];
-        unused = first;
-        for (at, &(number, piece)) in pieces.iter().enumerate().skip(first) {
-            if rest.is_empty() || number > last_line {
+        // Several pieces of the first line may start the bytes (a cut piece
+        // `F` and the glued `Fri Nov ...` after it): try each, in order.
+        let candidates: Vec<usize> = (unused..pieces.len())
+            .filter(|&i| starts(&pieces[i]))
+            .collect();
+        if candidates.is_empty() {
+            let raw = s.raw.escape_ascii().to_string();
+            return Err(format!(
+                "snapshot {n}: no unused piece of line {} starts its original bytes {raw:?}",
+                s.line
+            ));
+        }
+        let mut found = None;
+        let mut left = Vec::new();
+        for &first in &candidates {
+            let (rest, next) = take_pieces(&pieces, first, last_line, &s.raw);
+            if rest.is_empty() {
+                found = Some(if s.raw.is_empty() { first + 1 } else { next });
                 break;
             }
-            // Lines end at their first newline, and a piece without one is
-            // followed by its line's other piece, so taking each matching
-            // piece greedily finds the subsequence if there is one.
-            if rest.starts_with(piece) {
-                rest = &rest[piece.len()..];
-                unused = at + 1;
+            left = rest.to_vec();
+        }
+        match found {
+            Some(next) => unused = next,
+            None => {
+                let lines = format!("lines {}..={}", s.line, last_line.min(pieces.len() as u64));
+                let rest = left.escape_ascii().to_string();
+                return Err(format!(
+                    "snapshot {n}: original bytes not from {lines}: {rest:?}"
+                ));
             }
-        }
-        if s.raw.is_empty() {
-            unused = first + 1;
-        }
-        if !rest.is_empty() {
-            let lines = format!("lines {}..={}", s.line, last_line.min(pieces.len() as u64));
-            let rest = rest.escape_ascii().to_string();
-            return Err(format!(
-                "snapshot {n}: original bytes not from {lines}: {rest:?}"
-            ));
         }
     }
     Ok(())
