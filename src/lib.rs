@@ -5,6 +5,7 @@
 //! the shared [`model`]) → [`output`] (one module per binary). [`pipeline`]
 //! drives one run; [`cli`] is the harness each thin `bin/pp-*.rs` main calls.
 
+pub mod analysis;
 pub mod assemble;
 pub mod cli;
 pub mod error;

@@ -3,7 +3,6 @@
 
 mod intern;
 pub mod json;
-pub mod series;
 mod snapshot;
 
 pub use intern::{Frame, FrameId, FrameRef, Interner, StackId};

@@ -5,24 +5,19 @@
 //! With `--diff` each line carries two counts (`stack before after`), the
 //! differential format those tools draw in red and blue.
 
-mod aggregate;
-mod name;
-
 use std::io::Write;
 use std::path::PathBuf;
 
 use bpaf::{Bpaf, OptionParser, Parser};
 
+use crate::analysis::{
+    Aggregate, AggregateOptions, Aggregation, Folded, FrameStyle, RUNTIME_LEAF_FRAMES, TRUNCATED,
+};
 use crate::assemble::{Assembler, Detail, Options};
 use crate::cli::{self, InputArgs, input_args};
 use crate::error::Error;
 use crate::input::Source;
 use crate::pipeline;
-pub use aggregate::{Aggregate, FoldOptions, Folded, FoldedStack, Folder, TRUNCATED};
-pub use name::{
-    FrameStyle, RUNTIME_LEAF_FRAMES, StackNamer, fold_frames, push_frame, push_safe,
-    runtime_leaf_frames,
-};
 
 fn frame_style() -> impl Parser<FrameStyle> {
     let file_line = bpaf::long("lines")
@@ -134,7 +129,7 @@ Examples:
 /// Runs `pp-fold`.
 pub fn run(args: FoldArgs) -> Result<i32, Error> {
     let diff = args.diff || args.base.is_some();
-    let options = FoldOptions {
+    let options = AggregateOptions {
         aggregate: args.aggregate,
         style: args.style,
         labels: args.labels,
@@ -175,10 +170,10 @@ pub fn run(args: FoldArgs) -> Result<i32, Error> {
 /// interned frames and the parse statistics.
 pub fn fold_sources(
     sources: &[Source],
-    options: &FoldOptions,
+    options: &AggregateOptions,
     strict: bool,
-) -> Result<(Folder, Assembler), Error> {
-    let mut folder = Folder::new(options.clone());
+) -> Result<(Aggregation, Assembler), Error> {
+    let mut folder = Aggregation::new(options.clone());
     let parse = Options {
         detail: Detail::Stacks,
         strict,

@@ -10,7 +10,6 @@
 mod collect;
 mod escape;
 mod page;
-mod stacks;
 mod summary;
 mod suspects;
 mod timeline;
@@ -21,13 +20,13 @@ use std::io::Write;
 
 use bpaf::{Bpaf, OptionParser, Parser};
 
+use crate::analysis::leak::LeakTracker;
+use crate::analysis::{Aggregate, AggregateOptions, FrameStyle};
 use crate::assemble::{Detail, Options};
 use crate::cli::{self, InputArgs, input_args};
 use crate::error::Error;
 use crate::input::Source;
 use crate::model::Status;
-use crate::output::fold::{Aggregate, FoldOptions, FrameStyle};
-use crate::output::leak::LeakTracker;
 use crate::pipeline;
 
 // Command line of `pp-html`. (A `//` comment: bpaf would print a doc comment as a heading.)
@@ -145,8 +144,8 @@ pub fn run(args: HtmlArgs) -> Result<i32, Error> {
 }
 
 /// pp-fold's options for what `args` asks.
-fn fold_options(args: &HtmlArgs) -> FoldOptions {
-    FoldOptions {
+fn fold_options(args: &HtmlArgs) -> AggregateOptions {
+    AggregateOptions {
         aggregate: args.aggregate,
         style: frame_style(args),
         labels: args.labels,
@@ -154,7 +153,7 @@ fn fold_options(args: &HtmlArgs) -> FoldOptions {
         trim_runtime: args.trim_runtime,
         kind: args.kind.clone(),
         value: args.value.clone(),
-        ..FoldOptions::default()
+        ..AggregateOptions::default()
     }
 }
 
@@ -174,7 +173,8 @@ fn render(
     assembler: &crate::assemble::Assembler,
 ) -> String {
     let interner = assembler.interner();
-    let stacks = collector.folder.stacks();
+    let aggregation = &collector.aggregation;
+    let stacks = aggregation.stacks();
     let tree = tree::Tree::build(&stacks, interner, frame_style(args));
     let columns = tree.columns(interner, tree::NODE_BUDGET);
     let places = suspects::Places {
@@ -182,14 +182,15 @@ fn render(
         tree: &tree,
         columns: &columns,
     };
-    let leaks = leaks(collector, &places, interner, &fold_options(args));
-    let top = collector.stacks.top(args.top, args.aggregate);
-    let kind = collector.kind.as_deref();
+    let leaks = leaks(collector, &places);
+    let aggregation = &collector.aggregation;
+    let top = aggregation.top(args.top);
+    let kind = aggregation.kind();
     let title = args
         .title
         .clone()
         .unwrap_or_else(|| format!("{} · {} profiles", inputs.join(", "), kind.unwrap_or("no")));
-    let aggregate_text = aggregate_text(args.aggregate, collector.folder.snapshots());
+    let aggregate_text = aggregate_text(args.aggregate, aggregation.snapshots());
     let report = page::Report {
         title: &title,
         inputs,
@@ -202,7 +203,7 @@ fn render(
         totals: &collector.totals,
         tree: &columns,
         tree_nodes: tree.len(),
-        distinct_stacks: collector.stacks.len(),
+        distinct_stacks: aggregation.len(),
         top: &top,
         leaks: &leaks,
     };
@@ -210,16 +211,12 @@ fn render(
 }
 
 /// The leak suspects and their places in the call tree.
-fn leaks(
-    collector: &mut collect::Collector,
-    places: &suspects::Places<'_>,
-    interner: &crate::model::Interner,
-    options: &FoldOptions,
-) -> suspects::Leaks {
+fn leaks(collector: &mut collect::Collector, places: &suspects::Places<'_>) -> suspects::Leaks {
     let tracker = std::mem::replace(&mut collector.leaks, LeakTracker::new(0));
     let (snapshots, points) = (tracker.snapshots(), tracker.sparkline_points());
-    let suspects = tracker.suspects();
-    let places = suspects::locate(&suspects, &collector.seen, places, interner, options);
+    let names = collector.leak_names();
+    let suspects = tracker.suspects(names);
+    let places = suspects::locate(&suspects, names, collector.aggregation.names(), places);
     suspects::Leaks {
         suspects,
         places,

@@ -12,15 +12,15 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::escape;
-use super::stacks::TopStack;
 use super::summary::Distribution;
 use super::suspects::Leaks;
 use super::timeline::{self, Tip};
 use super::top;
 use super::tree::{Columns, MORE};
+use crate::analysis::aggregate::TopStack;
+use crate::analysis::series::Series;
 use crate::assemble::Stats;
 use crate::model::Interner;
-use crate::model::series::Series;
 
 const CSS: &str = include_str!("page.css");
 const SCRIPT: &str = include_str!("page.js");

@@ -1,5 +1,5 @@
 //! The call tree, root → leaf, built from pp-fold's aggregation
-//! ([`Folder::stacks`](crate::output::fold::Folder::stacks)), and its compact
+//! ([`Aggregation::stacks`](crate::analysis::Aggregation::stacks)), and its compact
 //! form for the page.
 //!
 //! Each node has a cumulative count (the stacks that pass through it) and a
@@ -19,8 +19,8 @@ use std::collections::{BinaryHeap, HashMap};
 
 use serde::Serialize;
 
+use crate::analysis::{FoldedStack, FrameStyle};
 use crate::model::{FrameId, Interner};
-use crate::output::fold::{FoldedStack, FrameStyle};
 
 /// How many nodes of the tree the page holds at most.
 pub const NODE_BUDGET: usize = 100_000;
@@ -460,6 +460,7 @@ mod tests {
         .map(|(roots, stack, value)| FoldedStack {
             roots,
             stack,
+            text: 0,
             trimmed: 0,
             value,
         });

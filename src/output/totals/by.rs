@@ -7,11 +7,11 @@ use std::io::Write;
 use std::str::FromStr;
 
 use super::rows::elapsed_seconds;
+use crate::analysis::{FrameStyle, StackNamer, push_safe};
 use crate::assemble::Consumer;
 use crate::error::Error;
 use crate::input::timestamp::Timestamp;
 use crate::model::{Interner, Sample, Snapshot};
-use crate::output::fold::{FrameStyle, StackNamer, push_safe};
 
 /// What `--by` counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

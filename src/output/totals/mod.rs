@@ -15,12 +15,12 @@ use std::io::Write;
 
 use bpaf::{Bpaf, OptionParser, Parser};
 
+use crate::analysis::leak::{LeakFinder, Suspect};
 use crate::assemble::{Consumer, Detail, Options};
 use crate::cli::{self, InputArgs, input_args};
 use crate::error::{EXIT_CHECK, Error};
 use crate::input::Source;
 use crate::model::{Interner, Snapshot};
-use crate::output::leak::{LeakTracker, Suspect};
 use crate::pipeline;
 pub use by::{BY_HEADER, ByKey, ByWriter};
 pub use check::{Check, Measures};
@@ -128,7 +128,7 @@ pub fn run(args: TotalsArgs) -> Result<i32, Error> {
     let mut totals = Totals {
         mode,
         measures: Measures::default(),
-        leaks: suspects.then(|| LeakTracker::new(0)),
+        leaks: suspects.then(|| LeakFinder::new(0)),
     };
     let options = Options {
         detail: if stacks {
@@ -143,7 +143,7 @@ pub fn run(args: TotalsArgs) -> Result<i32, Error> {
     let suspects = totals
         .leaks
         .take()
-        .map(LeakTracker::suspects)
+        .map(LeakFinder::suspects)
         .unwrap_or_default();
     match &mut totals.mode {
         Mode::Rows(writer) => writer.flush()?,
@@ -177,7 +177,7 @@ enum Mode<W: Write> {
 struct Totals<W: Write> {
     mode: Mode<W>,
     measures: Measures,
-    leaks: Option<LeakTracker>,
+    leaks: Option<LeakFinder>,
 }
 
 impl<W: Write> Consumer for Totals<W> {

@@ -165,6 +165,17 @@ impl StackNamer {
         self.ids[slot] - 1
     }
 
+    /// The text id of the stack with index `stack` (see [`StackId::index`]),
+    /// if it was folded.
+    pub fn known(&self, stack: usize) -> Option<u32> {
+        self.ids.get(stack).and_then(|&id| id.checked_sub(1))
+    }
+
+    /// Every folded stack, as (stack index, text id), by stack index.
+    pub fn known_stacks(&self) -> impl Iterator<Item = (usize, u32)> + '_ {
+        (0..self.ids.len()).filter_map(|stack| Some((stack, self.known(stack)?)))
+    }
+
     /// The folded text of text id `id`.
     pub fn text(&self, id: u32) -> &str {
         &self.texts[id as usize]

@@ -21,7 +21,9 @@
 //! suspect of a stack that starts from zero again nor hides one that leaks
 //! in either run.
 
-use super::fold::{FrameStyle, StackNamer};
+use super::name::{FrameStyle, StackNamer};
+use super::regression::LeastSquares;
+use super::series::merge_pairs;
 use crate::input::timestamp::Timestamp;
 use crate::model::{Interner, Sample, Snapshot, StackId, Status};
 
@@ -94,8 +96,12 @@ struct Run {
 }
 
 /// Follows every stack over the snapshots; see the module documentation.
+///
+/// The tracker names no stacks itself: each snapshot comes with its records'
+/// text ids in a [`StackNamer`] that folds as [`LeakTracker::namer`] does
+/// (function names, nothing trimmed), shared with whatever else the caller
+/// aggregates. [`LeakFinder`] is a tracker with a namer of its own.
 pub struct LeakTracker {
-    names: StackNamer,
     tracks: Vec<Track>,
     run: Run,
     kind: Option<String>,
@@ -116,7 +122,6 @@ impl LeakTracker {
     /// A tracker keeping sparklines of at most `spark_len` points per stack (0 for none).
     pub fn new(spark_len: usize) -> LeakTracker {
         LeakTracker {
-            names: StackNamer::new(FrameStyle::Func, false),
             tracks: Vec::new(),
             run: Run::default(),
             kind: None,
@@ -131,8 +136,20 @@ impl LeakTracker {
         }
     }
 
-    /// Takes one snapshot. Snapshots of another kind than the first one's are ignored.
-    pub fn observe(&mut self, snap: &Snapshot, interner: &Interner) {
+    /// A namer that folds stacks as suspects are told apart: by function names.
+    pub fn namer() -> StackNamer {
+        StackNamer::new(FrameStyle::Func, false)
+    }
+
+    /// True when stacks folded in `style`, trimmed or not, are told apart as
+    /// suspects are, so their text ids can be the tracker's.
+    pub fn shares_names(style: FrameStyle, trim_runtime: bool) -> bool {
+        style == FrameStyle::Func && !trim_runtime
+    }
+
+    /// Takes one snapshot, `texts` being its records' text ids in `names`.
+    /// Snapshots of another kind than the first one's are ignored.
+    pub fn observe(&mut self, snap: &Snapshot, texts: &[u32], names: &StackNamer) {
         if !snap.status.has_profile() {
             self.gap |= matches!(snap.status, Status::Missing | Status::Error);
             return;
@@ -142,7 +159,7 @@ impl LeakTracker {
         }
         let total = snap.total.unwrap_or_else(|| snap.counted());
         if self.restarted(total) {
-            self.end_run();
+            self.end_run(names);
             self.run = Run {
                 since_index: snap.index,
                 ..Run::default()
@@ -161,8 +178,8 @@ impl LeakTracker {
         // A snapshot's counts per stack, in a dense array (stack text ids are
         // small): cheaper than a map for each record.
         let mut touched = std::mem::take(&mut self.touched);
-        for record in &snap.records {
-            let id = self.names.id(record.stack, interner) as usize;
+        for (record, &id) in snap.records.iter().zip(texts) {
+            let id = id as usize;
             if id >= self.counts.len() {
                 self.counts.resize(id + 1, None);
             }
@@ -204,8 +221,8 @@ impl LeakTracker {
     }
 
     /// The suspects, best first, after the last snapshot.
-    pub fn suspects(mut self) -> Vec<Suspect> {
-        self.end_run();
+    pub fn suspects(mut self, names: &StackNamer) -> Vec<Suspect> {
+        self.end_run(names);
         let mut suspects: Vec<Suspect> = self.tracks.into_iter().filter_map(|t| t.best).collect();
         suspects.sort_by(|a, b| {
             b.score
@@ -274,12 +291,12 @@ impl LeakTracker {
     }
 
     /// Judges every stack on the run that ends, keeps its best, and forgets the run.
-    fn end_run(&mut self) {
+    fn end_run(&mut self, names: &StackNamer) {
         let run = std::mem::take(&mut self.run);
         for (id, track) in self.tracks.iter_mut().enumerate() {
             if track.seen != 0 {
-                let stack = self.names.text(id as u32);
-                let stack_id = self.names.representative(id as u32).0;
+                let stack = names.text(id as u32);
+                let stack_id = names.representative(id as u32).0;
                 if let Some(suspect) = judge(track, &run, stack, stack_id)
                     && track.best.as_ref().is_none_or(|b| suspect.score > b.score)
                 {
@@ -305,6 +322,46 @@ impl LeakTracker {
     }
 }
 
+/// A [`LeakTracker`] with a namer of its own, for consumers that fold
+/// nothing else (`pp-totals --leaks`).
+pub struct LeakFinder {
+    names: StackNamer,
+    tracker: LeakTracker,
+    texts: Vec<u32>,
+}
+
+impl LeakFinder {
+    /// A finder keeping sparklines of at most `spark_len` points per stack (0 for none).
+    pub fn new(spark_len: usize) -> LeakFinder {
+        LeakFinder {
+            names: LeakTracker::namer(),
+            tracker: LeakTracker::new(spark_len),
+            texts: Vec::new(),
+        }
+    }
+
+    /// The tracker, for its counts so far.
+    pub fn tracker(&self) -> &LeakTracker {
+        &self.tracker
+    }
+
+    /// Takes one snapshot (see [`LeakTracker::observe`]).
+    pub fn observe(&mut self, snap: &Snapshot, interner: &Interner) {
+        self.texts.clear();
+        if snap.status.has_profile() {
+            for record in &snap.records {
+                self.texts.push(self.names.id(record.stack, interner));
+            }
+        }
+        self.tracker.observe(snap, &self.texts, &self.names);
+    }
+
+    /// The suspects, best first, after the last snapshot.
+    pub fn suspects(self) -> Vec<Suspect> {
+        self.tracker.suspects(&self.names)
+    }
+}
+
 /// The suspect a track makes over `run`, if it is one.
 fn judge(track: &Track, run: &Run, stack: &str, stack_id: StackId) -> Option<Suspect> {
     let n = run.snapshots as f64;
@@ -319,11 +376,17 @@ fn judge(track: &Track, run: &Run, stack: &str, stack_id: StackId) -> Option<Sus
     } else {
         track.least
     };
-    let denominator = n * run.sum_tt - run.sum_t * run.sum_t;
-    if run.snapshots < MIN_SNAPSHOTS || denominator <= 0.0 || is_profiler(stack) {
+    let line = LeastSquares {
+        n,
+        sum_t: run.sum_t,
+        sum_tt: run.sum_tt,
+        sum_y: track.sum_c,
+        sum_ty: track.sum_tc,
+    };
+    if run.snapshots < MIN_SNAPSHOTS || is_profiler(stack) {
         return None;
     }
-    let slope = (n * track.sum_tc - run.sum_t * track.sum_c) / denominator * 60.0;
+    let slope = line.slope()? * 60.0;
     let rises = track.rises;
     let steadiness = (rises as f64 - falls as f64) / (rises + falls).max(1) as f64;
     let grows = last >= track.first + MIN_GROWTH
@@ -365,12 +428,7 @@ fn spark_add(track: &mut Track, slot: u64, count: u64, width: u64) {
 fn spark_compact(track: &mut Track, width: u64) {
     track.spark_width = track.spark_width.max(1);
     while track.spark_width < width {
-        let merged: Vec<u64> = track
-            .spark
-            .chunks(2)
-            .map(|pair| pair.iter().copied().max().unwrap_or(0))
-            .collect();
-        track.spark = merged;
+        track.spark = merge_pairs(&track.spark, u64::max);
         track.spark_width *= 2;
     }
 }
@@ -383,7 +441,7 @@ mod tests {
     /// Feeds snapshots whose stacks are one function each: `(status, [(func, count)])`.
     fn suspects(snapshots: &[(Status, &[(&str, u64)])]) -> Vec<(String, u64)> {
         let mut interner = Interner::new();
-        let mut tracker = LeakTracker::new(8);
+        let mut tracker = LeakFinder::new(8);
         for (index, (status, counts)) in snapshots.iter().enumerate() {
             let mut snap = Snapshot::default();
             snap.index = index as u64;
@@ -467,7 +525,7 @@ mod tests {
     #[test]
     fn sparklines_stay_bounded() {
         let mut interner = Interner::new();
-        let mut tracker = LeakTracker::new(8);
+        let mut tracker = LeakFinder::new(8);
         let frame = interner.frame(FrameRef {
             func: b"leak",
             file: b"",
@@ -483,8 +541,8 @@ mod tests {
             snap.total = Some(index + 1);
             tracker.observe(&snap, &interner);
         }
-        assert_eq!(tracker.snapshots(), 100);
-        let tracker_points = tracker.sparkline_points();
+        assert_eq!(tracker.tracker().snapshots(), 100);
+        let tracker_points = tracker.tracker().sparkline_points();
         let suspects = tracker.suspects();
         let line = &suspects[0].sparkline;
         assert!(line.len() <= 8 && line.len() >= 4, "{line:?}");
