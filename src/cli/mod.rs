@@ -5,7 +5,11 @@
 //! (`| head`) ends the program quietly with 0; other errors print
 //! `NAME: file:line: message` and exit with [`Error::exit_code`].
 
+pub mod fold;
+pub mod html;
 mod output;
+pub mod split;
+pub mod totals;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
