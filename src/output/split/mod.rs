@@ -75,7 +75,6 @@ pub fn run(
         strict: options.strict,
     };
     let assembler = pipeline::run(sources, parse, &mut writer)?;
-    writer.finish()?;
     Ok(assembler.stats().clone())
 }
 
@@ -91,16 +90,6 @@ pub struct SplitWriter<W: Write> {
 }
 
 impl<W: Write> SplitWriter<W> {
-    /// Writes what `--last` held back, and flushes.
-    fn finish(&mut self) -> Result<(), Error> {
-        let held: Vec<_> = self.selector.drain().collect();
-        for (index, bytes) in held {
-            self.write(index, &bytes)?;
-        }
-        self.out.flush()?;
-        Ok(())
-    }
-
     /// Writes one snapshot's rendered bytes: to stdout, or to its file.
     fn write(&mut self, index: u64, bytes: &[u8]) -> Result<(), Error> {
         match &self.format {
@@ -149,6 +138,16 @@ impl<W: Write> Consumer for SplitWriter<W> {
     }
 
     fn idle(&mut self) -> Result<(), Error> {
+        self.out.flush()?;
+        Ok(())
+    }
+
+    /// Writes what `--last` held back, and flushes.
+    fn finish(&mut self, _: &Interner) -> Result<(), Error> {
+        let held: Vec<_> = self.selector.drain().collect();
+        for (index, bytes) in held {
+            self.write(index, &bytes)?;
+        }
         self.out.flush()?;
         Ok(())
     }

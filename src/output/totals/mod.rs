@@ -81,6 +81,7 @@ pub fn run(
         mode,
         measures: Measures::default(),
         leaks: suspects.then(|| LeakFinder::new(0)),
+        suspects: 0,
     };
     let parse = Options {
         detail: if stacks {
@@ -92,20 +93,10 @@ pub fn run(
         ..Options::default()
     };
     let assembler = pipeline::run(sources, parse, &mut totals)?;
-    let suspects = totals
-        .leaks
-        .take()
-        .map(LeakFinder::suspects)
-        .unwrap_or_default();
-    match &mut totals.mode {
-        Mode::Rows(writer) => writer.flush()?,
-        Mode::By(writer) => writer.flush()?,
-        Mode::Leaks(out) => write_suspects(out, &suspects)?,
-    }
     let stats = assembler.stats().clone();
     let failures = totals
         .measures
-        .failures(&options.fail_if, &stats, suspects.len());
+        .failures(&options.fail_if, &stats, totals.suspects);
     Ok(Outcome { stats, failures })
 }
 
@@ -123,6 +114,8 @@ struct Totals<W: Write> {
     mode: Mode<W>,
     measures: Measures,
     leaks: Option<LeakFinder>,
+    /// How many suspects there were, once input ended.
+    suspects: usize,
 }
 
 impl<W: Write> Consumer for Totals<W> {
@@ -143,6 +136,21 @@ impl<W: Write> Consumer for Totals<W> {
             Mode::Rows(writer) => writer.idle(),
             Mode::By(writer) => writer.idle(),
             Mode::Leaks(_) => Ok(()),
+        }
+    }
+
+    /// Judges the leak suspects, writes them with `--leaks`, and flushes.
+    fn finish(&mut self, _: &Interner) -> Result<(), Error> {
+        let suspects = self
+            .leaks
+            .take()
+            .map(LeakFinder::suspects)
+            .unwrap_or_default();
+        self.suspects = suspects.len();
+        match &mut self.mode {
+            Mode::Rows(writer) => writer.flush(),
+            Mode::By(writer) => writer.flush(),
+            Mode::Leaks(out) => write_suspects(out, &suspects),
         }
     }
 }
