@@ -3,5 +3,5 @@
 use parseprof::cli;
 
 fn main() {
-    cli::main("pp-fold", cli::fold::parser(), cli::fold::run)
+    cli::fold::main()
 }

@@ -3,5 +3,5 @@
 use parseprof::cli;
 
 fn main() {
-    cli::main("pp-html", cli::html::parser(), cli::html::run)
+    cli::html::main()
 }

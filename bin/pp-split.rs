@@ -3,5 +3,5 @@
 use parseprof::cli;
 
 fn main() {
-    cli::main("pp-split", cli::split::parser(), cli::split::run)
+    cli::split::main()
 }

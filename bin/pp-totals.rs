@@ -3,5 +3,5 @@
 use parseprof::cli;
 
 fn main() {
-    cli::main("pp-totals", cli::totals::parser(), cli::totals::run)
+    cli::totals::main()
 }

@@ -1,5 +1,5 @@
 //! `pp-fold`'s command line: its bpaf parser, and the mapping of its
-//! arguments onto [`fold::FoldOptions`](crate::output::fold::FoldOptions).
+//! arguments onto [`fold::FoldOptions`].
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -24,7 +24,7 @@ fn frame_style() -> impl Parser<FrameStyle> {
 
 // Command line of `pp-fold`. (A `//` comment: bpaf would print a doc comment as a heading.)
 #[derive(Debug, Clone, Bpaf)]
-pub struct FoldArgs {
+struct FoldArgs {
     /// How a stack's counts over the snapshots become one number: sum (with a 1 s loop,
     /// goroutine-seconds), max (the most in any one snapshot), last (in the last snapshot),
     /// or mean (the sum over the number of snapshots, rounded to the nearest integer, halves up).
@@ -79,8 +79,17 @@ pub struct FoldArgs {
     input: InputArgs,
 }
 
+/// Parses `pp-fold`'s command line and runs it, then exits.
+pub fn main() -> ! {
+    super::main("pp-fold", options(), run)
+}
+
 /// The `pp-fold` parser, with its help text (also the man page's source).
-pub fn parser() -> OptionParser<FoldArgs> {
+pub fn parser() -> OptionParser<impl Sized> {
+    options()
+}
+
+fn options() -> OptionParser<FoldArgs> {
     let header = format!(
         "Reads a log of Go text profiles (timestamp lines between goroutine?debug=1 or \
          debug=2 profiles), any Go text profile (goroutine, threadcreate, heap, allocs, block, \
@@ -119,7 +128,7 @@ Examples:
  pp-fold --aggregate last --labels prof.log | sort -t' ' -k2 -n | tail";
 
 /// Runs `pp-fold`.
-pub fn run(args: FoldArgs) -> Result<i32, Error> {
+fn run(args: FoldArgs) -> Result<i32, Error> {
     let options = FoldOptions {
         aggregate: AggregateOptions {
             aggregate: args.aggregate,

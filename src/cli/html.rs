@@ -1,5 +1,5 @@
 //! `pp-html`'s command line: its bpaf parser, and the mapping of its
-//! arguments onto [`html::HtmlOptions`](crate::output::html::HtmlOptions).
+//! arguments onto [`html::HtmlOptions`].
 
 use std::io::Write;
 
@@ -13,7 +13,7 @@ use crate::output::html::{self, HtmlOptions};
 
 // Command line of `pp-html`. (A `//` comment: bpaf would print a doc comment as a heading.)
 #[derive(Debug, Clone, Bpaf)]
-pub struct HtmlArgs {
+struct HtmlArgs {
     /// How a stack's counts over the snapshots become one number in the call tree, the
     /// flame graph and the top stacks, as in pp-fold: sum, max (the most in any one
     /// snapshot), last (in the last snapshot) or mean.
@@ -59,8 +59,17 @@ pub struct HtmlArgs {
     input: InputArgs,
 }
 
+/// Parses `pp-html`'s command line and runs it, then exits.
+pub fn main() -> ! {
+    super::main("pp-html", options(), run)
+}
+
 /// The `pp-html` parser, with its help text (also the man page's source).
-pub fn parser() -> OptionParser<HtmlArgs> {
+pub fn parser() -> OptionParser<impl Sized> {
+    options()
+}
+
+fn options() -> OptionParser<HtmlArgs> {
     html_args()
         .to_options()
         .version(env!("CARGO_PKG_VERSION"))
@@ -96,7 +105,7 @@ Examples:
  pp-split --since 2026-11-27T15:14:00 prof.log | pp-html --labels > window.html";
 
 /// Runs `pp-html`.
-pub fn run(args: HtmlArgs) -> Result<i32, Error> {
+fn run(args: HtmlArgs) -> Result<i32, Error> {
     let options = HtmlOptions {
         aggregate: AggregateOptions {
             aggregate: args.aggregate,

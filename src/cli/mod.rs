@@ -24,7 +24,7 @@ pub use output::Output;
 // Flags and arguments every binary shares. (A `//` comment: bpaf would print a
 // doc comment as a heading.)
 #[derive(Debug, Clone, Bpaf)]
-pub struct InputArgs {
+pub(crate) struct InputArgs {
     /// Stop with an error (exit 1) at the first line that is not understood,
     /// instead of skipping and counting it.
     #[bpaf(long("strict"))]
@@ -47,7 +47,7 @@ pub fn program() -> &'static str {
 /// Parses the command line with `parser` and runs `run`, then exits.
 ///
 /// `run` returns the exit status to use on success (0, or 3 for a failed check).
-pub fn main<T>(name: &str, parser: OptionParser<T>, run: fn(T) -> Result<i32, Error>) -> ! {
+pub(crate) fn main<T>(name: &str, parser: OptionParser<T>, run: fn(T) -> Result<i32, Error>) -> ! {
     let _ = PROGRAM.set(name.to_string());
     let code = match parser.run_inner(Args::current_args().set_name(name)) {
         Ok(args) => match run(args) {

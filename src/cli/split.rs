@@ -1,5 +1,5 @@
 //! `pp-split`'s command line: its bpaf parser, and the mapping of its
-//! arguments onto [`split::SplitOptions`](crate::output::split::SplitOptions).
+//! arguments onto [`split::SplitOptions`].
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -13,7 +13,7 @@ use crate::output::split::{self, Format, Selection, SplitOptions, StatusList, Ta
 
 // What `pp-split` writes. (A `//` comment: bpaf would print a doc comment as a heading.)
 #[derive(Debug, Clone, Bpaf)]
-pub enum FormatArg {
+enum FormatArg {
     /// Write the selected snapshots as text (their original bytes): a log that
     /// every pp binary reads back to the same snapshots.
     #[bpaf(long("text"))]
@@ -32,7 +32,7 @@ pub enum FormatArg {
 
 // Command line of `pp-split`.
 #[derive(Debug, Clone, Bpaf)]
-pub struct SplitArgs {
+struct SplitArgs {
     #[bpaf(external(format_arg), fallback(FormatArg::Json))]
     format: FormatArg,
     /// With --dir, overwrite files that exist; without it they are an error.
@@ -69,8 +69,17 @@ fn take() -> impl Parser<Take> {
     bpaf::construct!([first, last])
 }
 
+/// Parses `pp-split`'s command line and runs it, then exits.
+pub fn main() -> ! {
+    super::main("pp-split", options(), run)
+}
+
 /// The `pp-split` parser, with its help text (also the man page's source).
-pub fn parser() -> OptionParser<SplitArgs> {
+pub fn parser() -> OptionParser<impl Sized> {
+    options()
+}
+
+fn options() -> OptionParser<SplitArgs> {
     split_args()
         .to_options()
         .version(env!("CARGO_PKG_VERSION"))
@@ -98,7 +107,7 @@ Examples:
  pp-split --every 60 --dir snapshots prof.log";
 
 /// Runs `pp-split`.
-pub fn run(args: SplitArgs) -> Result<i32, Error> {
+fn run(args: SplitArgs) -> Result<i32, Error> {
     let options = SplitOptions {
         format: match args.format {
             FormatArg::Text => Format::Text,

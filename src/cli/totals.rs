@@ -1,5 +1,5 @@
 //! `pp-totals`' command line: its bpaf parser, and the mapping of its
-//! arguments onto [`totals::TotalsOptions`](crate::output::totals::TotalsOptions).
+//! arguments onto [`totals::TotalsOptions`].
 
 use bpaf::{Bpaf, OptionParser, Parser};
 
@@ -10,7 +10,7 @@ use crate::output::totals::{self, ByKey, Check, TotalsOptions};
 
 // Command line of `pp-totals`. (A `//` comment: bpaf would print a doc comment as a heading.)
 #[derive(Debug, Clone, Bpaf)]
-pub struct TotalsArgs {
+struct TotalsArgs {
     /// Write one row per key per snapshot instead, `index,time,elapsed_s,key,count`: KEY is
     /// stack (folded as pp-fold folds it), func (goroutines whose stack contains the
     /// function), label (`key=value`) or state (a dump's goroutine state).
@@ -32,8 +32,17 @@ pub struct TotalsArgs {
     input: InputArgs,
 }
 
+/// Parses `pp-totals`'s command line and runs it, then exits.
+pub fn main() -> ! {
+    super::main("pp-totals", options(), run)
+}
+
 /// The `pp-totals` parser, with its help text (also the man page's source).
-pub fn parser() -> OptionParser<TotalsArgs> {
+pub fn parser() -> OptionParser<impl Sized> {
+    options()
+}
+
+fn options() -> OptionParser<TotalsArgs> {
     totals_args()
         .guard(|a| !(a.leaks && a.by.is_some()), "--leaks cannot be used with --by")
         .to_options()
@@ -80,7 +89,7 @@ Examples:
  pp-totals -q --fail-if 'growth>50' --fail-if 'suspects>0' prof.log > /dev/null";
 
 /// Runs `pp-totals`.
-pub fn run(args: TotalsArgs) -> Result<i32, Error> {
+fn run(args: TotalsArgs) -> Result<i32, Error> {
     let options = TotalsOptions {
         by: args.by,
         leaks: args.leaks,

@@ -2,10 +2,10 @@
 //! summary, the timeline of totals, the call tree with counts per frame, a
 //! flame graph and the top stacks — that opens from `file://` offline.
 //!
-//! One pass over the input ([`collect`]) gathers pp-fold's aggregation and
-//! bounded per-snapshot and per-stack summaries; the page ([`page`]) is
+//! One pass over the input (`collect`) gathers pp-fold's aggregation and
+//! bounded per-snapshot and per-stack summaries; the page (`page`) is
 //! written at the end, with its CSS and script (`page.css`, `page.js`)
-//! embedded at build time and every input-derived string escaped ([`escape`]).
+//! embedded at build time and every input-derived string escaped (`escape`).
 
 mod collect;
 mod escape;
