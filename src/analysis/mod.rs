@@ -14,12 +14,13 @@
 pub mod aggregate;
 pub mod leak;
 pub mod name;
+pub mod namer;
 pub mod regression;
 pub mod root;
 pub mod series;
 
 pub use aggregate::{Aggregate, AggregateOptions, Aggregation, Folded, FoldedStack, TRUNCATED};
 pub use name::{
-    FrameStyle, RUNTIME_LEAF_FRAMES, StackNamer, fold_frames, push_frame, push_safe,
-    runtime_leaf_frames,
+    FrameStyle, RUNTIME_LEAF_FRAMES, fold_frames, push_frame, push_safe, runtime_leaf_frames,
 };
+pub use namer::StackNamer;

@@ -14,7 +14,7 @@ mod options;
 
 use std::collections::BTreeMap;
 
-use super::name::StackNamer;
+use super::namer::StackNamer;
 use super::root::Roots;
 use crate::assemble::Consumer;
 use crate::error::Error;
@@ -91,6 +91,15 @@ pub struct TopStack {
     pub last: u64,
     /// The rest of its state.
     pub stat: StackStat,
+}
+
+/// One of pp-fold's lines, from [`Aggregation::lines`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line {
+    /// The key whose text the line has (the first, where keys of equal text merged).
+    key: u32,
+    /// The aggregated count.
+    pub value: u64,
 }
 
 /// Folded lines: the text before the count, and the count.
@@ -202,7 +211,7 @@ impl Aggregation {
             if value == 0 {
                 continue;
             }
-            let roots = self.roots_of(key).into_iter().map(String::from).collect();
+            let roots = self.roots_of(key).map(String::from).collect();
             let (stack, trimmed) = self.names.representative(key.stack);
             stacks.push(FoldedStack {
                 roots,
@@ -300,26 +309,63 @@ impl Aggregation {
             text.push_str(root);
             text.push(';');
         }
-        text.push_str(self.names.text(key.stack));
+        self.names.write_text(key.stack, &mut text);
         text
     }
 
     /// The pseudo-frames above a key's stack, outermost first.
-    fn roots_of(&self, key: &Key) -> Vec<&str> {
-        let mut roots = Vec::new();
-        if key.snapshot != u32::MAX {
-            roots.push(self.roots.snapshot_text(key.snapshot));
+    fn roots_of(&self, key: &Key) -> impl Iterator<Item = &str> + '_ {
+        let snapshot = (key.snapshot != u32::MAX).then(|| self.roots.snapshot_text(key.snapshot));
+        let state = (key.state != 0).then(|| self.roots.state_text(key.state));
+        let labels = (key.labels != 0)
+            .then(|| self.roots.label_text(key.labels).split(';'))
+            .into_iter()
+            .flatten();
+        let truncated = key.truncated.then_some(TRUNCATED);
+        snapshot
+            .into_iter()
+            .chain(state)
+            .chain(labels)
+            .chain(truncated)
+    }
+
+    /// pp-fold's lines, aggregated over all snapshots, in the bytewise order
+    /// of their text, keys of equal text merged: what [`folded`](Self::folded)
+    /// holds, with no text made. Write each with [`line_text`](Self::line_text).
+    pub fn lines(&self) -> Vec<Line> {
+        let mut lines: Vec<Line> = (0..self.keys.len() as u32)
+            .filter_map(|key| {
+                let value = self.aggregated(&self.keys[key as usize].1);
+                (value > 0).then_some(Line { key, value })
+            })
+            .collect();
+        lines.sort_unstable_by(|a, b| self.line_order(a.key, b.key));
+        let mut merged: Vec<Line> = Vec::with_capacity(lines.len());
+        for line in lines {
+            match merged.last_mut() {
+                Some(last) if self.line_order(last.key, line.key).is_eq() => {
+                    last.value += line.value
+                }
+                _ => merged.push(line),
+            }
         }
-        if key.state != 0 {
-            roots.push(self.roots.state_text(key.state));
+        merged
+    }
+
+    fn line_order(&self, a: u32, b: u32) -> std::cmp::Ordering {
+        let (a, b) = (&self.keys[a as usize].0, &self.keys[b as usize].0);
+        self.names
+            .cmp((self.roots_of(a), a.stack), (self.roots_of(b), b.stack))
+    }
+
+    /// Appends the text of `line` (without its count) to `out`.
+    pub fn line_text(&self, line: &Line, out: &mut String) {
+        let key = &self.keys[line.key as usize].0;
+        for root in self.roots_of(key) {
+            out.push_str(root);
+            out.push(';');
         }
-        if key.labels != 0 {
-            roots.extend(self.roots.label_text(key.labels).split(';'));
-        }
-        if key.truncated {
-            roots.push(TRUNCATED);
-        }
-        roots
+        self.names.write_text(key.stack, out);
     }
 
     /// Checks that `snap` is of the kind being folded; false to skip it.

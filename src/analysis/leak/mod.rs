@@ -21,7 +21,8 @@
 //! suspect of a stack that starts from zero again nor hides one that leaks
 //! in either run.
 
-use super::name::{FrameStyle, StackNamer};
+use super::name::FrameStyle;
+use super::namer::StackNamer;
 use super::regression::LeastSquares;
 use super::series::merge_pairs;
 use crate::input::timestamp::Timestamp;
@@ -297,7 +298,7 @@ impl LeakTracker {
             if track.seen != 0 {
                 let stack = names.text(id as u32);
                 let stack_id = names.representative(id as u32).0;
-                if let Some(suspect) = judge(track, &run, stack, stack_id)
+                if let Some(suspect) = judge(track, &run, &stack, stack_id)
                     && track.best.as_ref().is_none_or(|b| suspect.score > b.score)
                 {
                     track.best = Some(suspect);

@@ -45,7 +45,7 @@ pub fn run(
     };
     let (aggregation, assembler) = fold_sources(sources, &aggregate, options.strict)?;
     match (options.diff, base) {
-        (false, _) => write_folded(out, &aggregation.folded(), options.min_count)?,
+        (false, _) => write_lines(out, &aggregation, options.min_count)?,
         (true, Some(before)) => write_diff(out, &before, &aggregation.folded(), options.min_count)?,
         (true, None) => {
             let (first, last) = aggregation.first_and_last();
@@ -76,6 +76,24 @@ pub fn fold_sources(
 pub fn write_folded(out: &mut impl Write, lines: &Folded, min_count: u64) -> Result<(), Error> {
     for (stack, &count) in lines.iter().filter(|(_, c)| **c >= min_count.max(1)) {
         writeln!(out, "{stack} {count}")?;
+    }
+    Ok(())
+}
+
+/// Writes `aggregation`'s `stack count` lines, leaving out counts below
+/// `min_count`, rendering each line's text as it is written.
+pub fn write_lines(
+    out: &mut impl Write,
+    aggregation: &Aggregation,
+    min_count: u64,
+) -> Result<(), Error> {
+    let mut text = String::new();
+    for line in aggregation.lines() {
+        if line.value >= min_count.max(1) {
+            text.clear();
+            aggregation.line_text(&line, &mut text);
+            writeln!(out, "{text} {}", line.value)?;
+        }
     }
     Ok(())
 }

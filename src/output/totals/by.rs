@@ -89,10 +89,7 @@ impl<W: Write> ByWriter<W> {
             match self.key {
                 ByKey::Stack => {
                     let id = self.names.id(record.stack, interner);
-                    *self
-                        .counts
-                        .entry(self.names.text(id).to_string())
-                        .or_default() += n;
+                    *self.counts.entry(self.names.text(id)).or_default() += n;
                 }
                 ByKey::Func => {
                     funcs.clear();

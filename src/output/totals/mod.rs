@@ -101,6 +101,8 @@ pub fn run(
 }
 
 /// Where rows go.
+// One per run: the size of its variants does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Mode<W: Write> {
     Rows(TotalsWriter<W>),
     By(ByWriter<W>),
