@@ -160,9 +160,16 @@ impl StackNamer {
             .map(|&f| &*self.frame_strings[f as usize])
     }
 
-    fn sequence(&self, id: u32) -> &[u32] {
+    /// The frame-text ids of text id `id`, root first: equal ids are equal
+    /// frame texts (see [`frame_string`](Self::frame_string)).
+    pub fn sequence(&self, id: u32) -> &[u32] {
         let (a, b) = self.spans[id as usize];
         &self.sequences[a as usize..b as usize]
+    }
+
+    /// The safe text of frame-text id `id`.
+    pub fn frame_string(&self, id: u32) -> &str {
+        &self.frame_strings[id as usize]
     }
 
     /// Appends the folded text of text id `id` to `out`.

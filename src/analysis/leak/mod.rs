@@ -82,7 +82,8 @@ struct Track {
     falls: u64,
     sum_c: f64,
     sum_tc: f64,
-    best: Option<Suspect>,
+    /// Boxed: few stacks are suspects, and a track is kept for every stack.
+    best: Option<Box<Suspect>>,
     spark: Vec<u64>,
     spark_width: u64,
 }
@@ -224,7 +225,11 @@ impl LeakTracker {
     /// The suspects, best first, after the last snapshot.
     pub fn suspects(mut self, names: &StackNamer) -> Vec<Suspect> {
         self.end_run(names);
-        let mut suspects: Vec<Suspect> = self.tracks.into_iter().filter_map(|t| t.best).collect();
+        let mut suspects: Vec<Suspect> = self
+            .tracks
+            .into_iter()
+            .filter_map(|t| t.best.map(|b| *b))
+            .collect();
         suspects.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
@@ -301,7 +306,7 @@ impl LeakTracker {
                 if let Some(suspect) = judge(track, &run, &stack, stack_id)
                     && track.best.as_ref().is_none_or(|b| suspect.score > b.score)
                 {
-                    track.best = Some(suspect);
+                    track.best = Some(Box::new(suspect));
                 }
             }
             let best = track.best.take();

@@ -65,30 +65,34 @@ pub fn run(
             Source::File(_) => s.name(),
         })
         .collect();
-    let page = render(options, &inputs, &mut collector, &assembler);
-    out.write_all(page.as_bytes())?;
+    render(options, &inputs, &mut collector, &assembler, out)?;
     Ok(stats.clone())
 }
 
-/// Builds the call tree and the top stacks, and renders the page.
+/// Builds the call tree and the top stacks, and writes the page.
 fn render(
     options: &HtmlOptions,
     inputs: &[String],
     collector: &mut collect::Collector,
     assembler: &crate::assemble::Assembler,
-) -> String {
+    out: &mut impl Write,
+) -> Result<(), Error> {
     let interner = assembler.interner();
+    let tracker = std::mem::replace(&mut collector.leaks, LeakTracker::new(0));
+    let collector = &*collector;
     let aggregation = &collector.aggregation;
-    let stacks = aggregation.stacks();
-    let tree = tree::Tree::build(&stacks, interner, options.aggregate.style);
-    let columns = tree.columns(interner, tree::NODE_BUDGET);
-    let places = suspects::Places {
-        stacks: &stacks,
-        tree: &tree,
-        columns: &columns,
+    // The stacks and the tree are dropped before the page is written.
+    let (columns, tree_nodes, leaks) = {
+        let stacks = aggregation.stacks();
+        let tree = tree::Tree::build(&stacks, aggregation.names(), interner);
+        let columns = tree.columns(tree::NODE_BUDGET);
+        let places = suspects::Places {
+            stacks: &stacks,
+            columns: &columns,
+        };
+        let leaks = leaks(tracker, collector, &places);
+        (columns, tree.len(), leaks)
     };
-    let leaks = leaks(collector, &places);
-    let aggregation = &collector.aggregation;
     let top = aggregation.top(options.top);
     let kind = aggregation.kind();
     let title = options
@@ -107,17 +111,21 @@ fn render(
         series: &collector.series,
         totals: &collector.totals,
         tree: &columns,
-        tree_nodes: tree.len(),
+        tree_nodes,
         distinct_stacks: aggregation.len(),
         top: &top,
         leaks: &leaks,
     };
-    page::render(&report)
+    page::render(&report, out)?;
+    Ok(())
 }
 
 /// The leak suspects and their places in the call tree.
-fn leaks(collector: &mut collect::Collector, places: &suspects::Places<'_>) -> suspects::Leaks {
-    let tracker = std::mem::replace(&mut collector.leaks, LeakTracker::new(0));
+fn leaks(
+    tracker: LeakTracker,
+    collector: &collect::Collector,
+    places: &suspects::Places<'_>,
+) -> suspects::Leaks {
     let (snapshots, points) = (tracker.snapshots(), tracker.sparkline_points());
     let names = collector.leak_names();
     let suspects = tracker.suspects(names);

@@ -21,7 +21,7 @@ use std::fmt::Write as _;
 use super::escape;
 use super::page::Report;
 use super::top::frame_list;
-use super::tree::{Columns, Tree};
+use super::tree::Columns;
 use crate::analysis::leak::{MIN_SNAPSHOTS, Suspect};
 use crate::analysis::{FoldedStack, StackNamer};
 use crate::model::Interner;
@@ -47,8 +47,6 @@ pub struct Leaks {
 pub struct Places<'a> {
     /// The stacks the tree was built from, in that order.
     pub stacks: &'a [FoldedStack],
-    /// The tree.
-    pub tree: &'a Tree,
     /// The page's form of it.
     pub columns: &'a Columns,
 }
@@ -91,7 +89,7 @@ pub fn locate(
         let Some(which) = wanted.get(&stack.text) else {
             continue;
         };
-        let slot = places.tree.slot(places.columns, places.tree.leaf(i));
+        let slot = places.columns.stack_slots[i];
         for &s in which {
             *found[s].entry(slot).or_default() += stack.value;
         }
