@@ -9,12 +9,14 @@ use std::io::{self, Read};
 
 use crate::assemble::{Assembler, Consumer, Options};
 use crate::error::Error;
-use crate::input::Source;
 use crate::input::line::{LineReader, LineTooLong};
+use crate::input::{Source, interrupt};
 
 /// Reads `sources` in order into `consumer`, then calls its
 /// [`finish`](Consumer::finish); returns the assembler, which holds the
-/// interned stacks and the statistics.
+/// interned stacks and the statistics. A source that cannot be opened is
+/// listed in [`Stats::unreadable`](crate::assemble::Stats::unreadable) and
+/// the others are read.
 pub fn run(
     sources: &[Source],
     options: Options,
@@ -22,15 +24,18 @@ pub fn run(
 ) -> Result<Assembler, Error> {
     let mut assembler = Assembler::new(options);
     for source in sources {
-        if !consumer.wants_more() {
+        if !consumer.wants_more() || interrupt::requested() {
             break;
         }
         let name = source.name();
-        let lines = source
-            .open()
-            .and_then(LineReader::prefetched)
-            .map_err(|e| Error::input(&name, io_message(&e)))?;
-        feed_lines(lines, &name, &mut assembler, consumer)?;
+        match source.open().and_then(LineReader::prefetched) {
+            Ok(lines) => {
+                consumer.begin_source(&name)?;
+                feed_lines(lines, &name, &mut assembler, consumer)?;
+            }
+            // As cat does: say so, and read the others.
+            Err(error) => assembler.unreadable(format!("{name}: {}", io_message(&error))),
+        }
     }
     consumer.finish(assembler.interner())?;
     Ok(assembler)

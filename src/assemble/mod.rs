@@ -58,6 +58,14 @@ pub trait Consumer {
     /// the call returns: keep what you need, not the reference.
     fn snapshot(&mut self, snapshot: &Snapshot, interner: &Interner) -> Result<(), Error>;
 
+    /// Called when an input named `name` (`prof.log`, `<stdin>`) was opened,
+    /// before its first line: nothing is written before an input could be
+    /// read. The default does nothing.
+    fn begin_source(&mut self, name: &str) -> Result<(), Error> {
+        let _ = name;
+        Ok(())
+    }
+
     /// Called before the pipeline waits for more input: the moment to flush
     /// live output. The default does nothing.
     fn idle(&mut self) -> Result<(), Error> {
@@ -155,8 +163,14 @@ impl Assembler {
         &self.stats
     }
 
+    /// Notes an input that could not be opened, with why (`missing.log: No such file or directory`).
+    pub fn unreadable(&mut self, message: String) {
+        self.stats.unreadable.push(message);
+    }
+
     /// Names the input whose lines follow, for error messages (`prof.log`, `<stdin>`).
     pub fn begin_source(&mut self, name: &str) {
+        self.stats.inputs += 1;
         self.source.clear();
         self.source.push_str(name);
     }

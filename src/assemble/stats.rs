@@ -14,6 +14,11 @@ pub struct Stats {
     pub unknown_lines: u64,
     /// `file:line` of the first few unknown lines.
     pub unknown_at: Vec<String>,
+    /// How many inputs were opened and read.
+    pub inputs: u64,
+    /// The inputs that could not be read, each with why: `missing.log: No
+    /// such file or directory`. The others were read.
+    pub unreadable: Vec<String>,
 }
 
 impl Stats {

@@ -18,7 +18,9 @@ use std::sync::OnceLock;
 use bpaf::{Args, Bpaf, OptionParser, ParseFailure};
 
 use crate::assemble::Stats;
-use crate::error::{EXIT_OK, EXIT_USAGE, Error};
+use crate::error::{EXIT_INPUT, EXIT_OK, EXIT_USAGE, Error};
+use crate::input::interrupt;
+use crate::model::Status;
 pub use output::Output;
 
 // Flags and arguments every binary shares. (A `//` comment: bpaf would print a
@@ -49,6 +51,9 @@ pub fn program() -> &'static str {
 /// `run` returns the exit status to use on success (0, or 3 for a failed check).
 pub(crate) fn main<T>(name: &str, parser: OptionParser<T>, run: fn(T) -> Result<i32, Error>) -> ! {
     let _ = PROGRAM.set(name.to_string());
+    if let Err(error) = interrupt::install() {
+        warn(&format!("cannot handle signals: {error}"));
+    }
     let code = match parser.run_inner(Args::current_args().set_name(name)) {
         Ok(args) => match run(args) {
             Ok(code) => code,
@@ -61,6 +66,8 @@ pub(crate) fn main<T>(name: &str, parser: OptionParser<T>, run: fn(T) -> Result<
         },
         Err(failure) => print_parse_failure(name, failure),
     };
+    // A signal ended the input: everything was written, and the status says why it stopped.
+    let code = interrupt::signal().map_or(code, |signal| 128 + signal);
     std::process::exit(code)
 }
 
@@ -69,7 +76,14 @@ fn print_parse_failure(name: &str, failure: ParseFailure) -> i32 {
     match failure {
         ParseFailure::Stdout(doc, _) => {
             // Always the full text: the footer holds the exit status and examples.
-            let _ = writeln!(io::stdout().lock(), "{}", doc.monochrome(true).trim_end());
+            let text = doc.monochrome(true);
+            let text = text.trim_end();
+            // `pp-totals 0.1.0`, as GNU tools print their version, not bpaf's `Version: 0.1.0`.
+            let text = match text.strip_prefix("Version: ") {
+                Some(version) => format!("{name} {version}"),
+                None => text.to_string(),
+            };
+            let _ = writeln!(io::stdout().lock(), "{text}");
             EXIT_OK
         }
         ParseFailure::Completion(text) => {
@@ -91,16 +105,31 @@ pub fn warn(message: &str) {
     let _ = writeln!(io::stderr().lock(), "{}: {message}", program());
 }
 
-/// Ends a run over the input: prints the summary unless `quiet`, and fails
-/// with exit 1 when no snapshot held a profile.
+/// Ends a run over the input: names each input that could not be read,
+/// prints the summary unless `quiet`, and fails with exit 1 when an input
+/// could not be read or no snapshot held a profile.
 pub fn finish(stats: &Stats, quiet: bool) -> Result<i32, Error> {
-    if !quiet {
-        warn(&stats.summary());
+    for unreadable in &stats.unreadable {
+        warn(unreadable);
     }
-    let profiles =
-        stats.count(crate::model::Status::Complete) + stats.count(crate::model::Status::Partial);
+    if stats.inputs == 0 && !stats.unreadable.is_empty() {
+        // Nothing could be read: the names above say all there is to say.
+        return Ok(EXIT_INPUT);
+    }
+    if !quiet {
+        let mut summary = stats.summary();
+        if let Some(signal) = interrupt::signal() {
+            let name = if signal == 15 { "SIGTERM" } else { "SIGINT" };
+            summary.push_str(&format!("; input ended by {name}"));
+        }
+        warn(&summary);
+    }
+    let profiles = stats.count(Status::Complete) + stats.count(Status::Partial);
     if profiles == 0 {
         return Err(Error::input("", "no profile found in the input"));
+    }
+    if !stats.unreadable.is_empty() {
+        return Ok(EXIT_INPUT);
     }
     Ok(EXIT_OK)
 }

@@ -102,7 +102,8 @@ fn run(args: TotalsArgs) -> Result<i32, Error> {
     for failure in &outcome.failures {
         super::warn(&format!("check failed: {failure}"));
     }
-    Ok(if outcome.failures.is_empty() {
+    // An unreadable input (exit 1) outranks a check judged without it.
+    Ok(if outcome.failures.is_empty() || code != 0 {
         code
     } else {
         EXIT_CHECK

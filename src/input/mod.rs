@@ -1,6 +1,6 @@
 //! Input: where bytes come from, how they become lines, and what each line is.
 //!
-//! `source` opens stdin or files; `line` splits bytes into lines without
+//! `source` opens stdin or files; `interrupt` ends the input on SIGINT/SIGTERM; `line` splits bytes into lines without
 //! copying; `event` classifies each line, with `frame` (debug=1 frame lines)
 //! and `goroutine` (dump lines); `timestamp` reads the lines `date` wrote
 //! between profiles.
@@ -8,6 +8,7 @@
 pub mod event;
 pub mod frame;
 pub mod goroutine;
+pub mod interrupt;
 pub mod line;
 mod prefetch;
 mod source;

@@ -9,8 +9,14 @@
 //! chunk is sent as soon as a read ended a line, so live input stays live.
 
 use std::io::{self, Read};
-use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError};
 use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use super::interrupt;
+
+/// How often a wait for input looks whether a signal ended it.
+const INTERRUPT_POLL: Duration = Duration::from_millis(50);
 
 /// A chunk of whole lines (the last chunk may end without a newline), or the
 /// end of input, or an error; `TooLong` carries no line number: the reader of
@@ -58,6 +64,9 @@ impl Prefetch {
 
     /// The next chunk if one is waiting, without blocking.
     pub fn try_next(&self) -> Option<Option<Chunk>> {
+        if interrupt::requested() {
+            return Some(None);
+        }
         match self.chunks.try_recv() {
             Ok(chunk) => Some(Some(chunk)),
             Err(TryRecvError::Empty) => None,
@@ -65,9 +74,19 @@ impl Prefetch {
         }
     }
 
-    /// The next chunk, waiting for it; `None` at end of input.
+    /// The next chunk, waiting for it; `None` at end of input, or once a
+    /// signal asked the input to end ([`interrupt`]).
     pub fn next(&self) -> Option<Chunk> {
-        self.chunks.recv().ok()
+        loop {
+            if interrupt::requested() {
+                return None;
+            }
+            match self.chunks.recv_timeout(INTERRUPT_POLL) {
+                Ok(chunk) => return Some(chunk),
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => return None,
+            }
+        }
     }
 
     /// Gives used buffers back to the reading thread.

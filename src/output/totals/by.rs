@@ -51,21 +51,23 @@ pub struct ByWriter<W: Write> {
     key: ByKey,
     names: StackNamer,
     first_time: Option<Timestamp>,
+    /// Whether the header was written.
+    header: bool,
     counts: BTreeMap<String, u64>,
 }
 
 impl<W: Write> ByWriter<W> {
-    /// Writes the header to `out` and returns the writer.
+    /// A writer to `out`; the header is written when the first input opens.
     pub fn new(out: W, key: ByKey) -> Result<ByWriter<W>, Error> {
-        let mut csv = csv::WriterBuilder::new()
+        let csv = csv::WriterBuilder::new()
             .buffer_capacity(64 * 1024)
             .from_writer(out);
-        csv.write_record(BY_HEADER)?;
         Ok(ByWriter {
             csv,
             key,
             names: StackNamer::new(FrameStyle::Func, false),
             first_time: None,
+            header: false,
             counts: BTreeMap::new(),
         })
     }
@@ -73,6 +75,15 @@ impl<W: Write> ByWriter<W> {
     /// Flushes the rows written so far.
     pub fn flush(&mut self) -> Result<(), Error> {
         self.csv.flush()?;
+        Ok(())
+    }
+
+    /// Writes the header, once.
+    fn header(&mut self) -> Result<(), Error> {
+        if !self.header {
+            self.header = true;
+            self.csv.write_record(BY_HEADER)?;
+        }
         Ok(())
     }
 
@@ -125,6 +136,10 @@ impl<W: Write> ByWriter<W> {
 }
 
 impl<W: Write> Consumer for ByWriter<W> {
+    fn begin_source(&mut self, _: &str) -> Result<(), Error> {
+        self.header()
+    }
+
     fn snapshot(&mut self, snap: &Snapshot, interner: &Interner) -> Result<(), Error> {
         if self.first_time.is_none() {
             self.first_time = snap.time;

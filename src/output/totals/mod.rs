@@ -82,6 +82,7 @@ pub fn run(
         measures: Measures::default(),
         leaks: suspects.then(|| LeakFinder::new(0)),
         suspects: 0,
+        opened: false,
     };
     let parse = Options {
         detail: if stacks {
@@ -118,9 +119,20 @@ struct Totals<W: Write> {
     leaks: Option<LeakFinder>,
     /// How many suspects there were, once input ended.
     suspects: usize,
+    /// Whether an input could be opened: nothing is written before.
+    opened: bool,
 }
 
 impl<W: Write> Consumer for Totals<W> {
+    fn begin_source(&mut self, name: &str) -> Result<(), Error> {
+        self.opened = true;
+        match &mut self.mode {
+            Mode::Rows(writer) => writer.begin_source(name),
+            Mode::By(writer) => writer.begin_source(name),
+            Mode::Leaks(_) => Ok(()),
+        }
+    }
+
     fn snapshot(&mut self, snap: &Snapshot, interner: &Interner) -> Result<(), Error> {
         self.measures.observe(snap);
         if let Some(leaks) = &mut self.leaks {
@@ -152,7 +164,8 @@ impl<W: Write> Consumer for Totals<W> {
         match &mut self.mode {
             Mode::Rows(writer) => writer.flush(),
             Mode::By(writer) => writer.flush(),
-            Mode::Leaks(out) => write_suspects(out, &suspects),
+            Mode::Leaks(out) if self.opened => write_suspects(out, &suspects),
+            Mode::Leaks(_) => Ok(()),
         }
     }
 }

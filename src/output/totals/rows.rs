@@ -12,18 +12,20 @@ use crate::model::{Interner, Sample, Snapshot};
 pub struct TotalsWriter<W: Write> {
     csv: csv::Writer<W>,
     first_time: Option<Timestamp>,
+    /// Whether the header was written.
+    header: bool,
 }
 
 impl<W: Write> TotalsWriter<W> {
-    /// Writes the header to `out` and returns the writer.
+    /// A writer to `out`; the header is written when the first input opens.
     pub fn new(out: W) -> Result<TotalsWriter<W>, Error> {
-        let mut csv = csv::WriterBuilder::new()
+        let csv = csv::WriterBuilder::new()
             .buffer_capacity(64 * 1024)
             .from_writer(out);
-        csv.write_record(HEADER)?;
         Ok(TotalsWriter {
             csv,
             first_time: None,
+            header: false,
         })
     }
 
@@ -32,9 +34,22 @@ impl<W: Write> TotalsWriter<W> {
         self.csv.flush()?;
         Ok(())
     }
+
+    /// Writes the header, once.
+    fn header(&mut self) -> Result<(), Error> {
+        if !self.header {
+            self.header = true;
+            self.csv.write_record(HEADER)?;
+        }
+        Ok(())
+    }
 }
 
 impl<W: Write> Consumer for TotalsWriter<W> {
+    fn begin_source(&mut self, _: &str) -> Result<(), Error> {
+        self.header()
+    }
+
     fn snapshot(&mut self, snap: &Snapshot, _: &Interner) -> Result<(), Error> {
         let time = snap.time.map(|t| t.to_string()).unwrap_or_default();
         if self.first_time.is_none() {
