@@ -99,3 +99,53 @@ fn closed_stdout_is_a_quiet_success() {
         assert_eq!(errors, "", "{name}");
     }
 }
+
+#[test]
+fn version_names_the_program() {
+    for name in BINS {
+        for flag in ["-V", "--version"] {
+            let output = run(name, &[flag], None);
+            assert_eq!(output.status.code(), Some(0), "{name}");
+            assert_eq!(
+                stdout(&output),
+                format!("{name} {}\n", env!("CARGO_PKG_VERSION"))
+            );
+        }
+    }
+}
+
+/// `pp-totals missing.log prof.log`: as cat does, the unreadable file is
+/// named and the others are still read; the run exits 1 at the end.
+#[test]
+fn an_unreadable_file_does_not_stop_the_others() {
+    let log = common::path("go1.27/shop/prof.log");
+    for name in BINS {
+        let alone = run(name, &[&log], None);
+        let output = run(name, &["no/such.log", &log, "missing.log"], None);
+        assert_eq!(output.status.code(), Some(1), "{name}: {}", stderr(&output));
+        if *name == "pp-html" {
+            // The page names every input it was given; its data is the one file's.
+            let page = stdout(&output);
+            assert!(page.contains("50 complete") && page.trim_end().ends_with("</html>"));
+        } else {
+            assert!(stdout(&output) == stdout(&alone), "{name}");
+        }
+        let errors = stderr(&output);
+        let lines: Vec<&str> = errors.lines().collect();
+        assert_eq!(
+            lines[..2],
+            [
+                format!("{name}: no/such.log: No such file or directory"),
+                format!("{name}: missing.log: No such file or directory"),
+            ],
+            "{errors}"
+        );
+        assert_eq!(lines[2], format!("{name}: 50 snapshots: 50 complete"));
+    }
+    // Nothing readable: nothing on stdout, not even a CSV header.
+    let none = run("pp-totals", &["missing.log"], None);
+    assert_eq!(
+        (none.status.code(), stdout(&none)),
+        (Some(1), String::new())
+    );
+}
