@@ -149,3 +149,71 @@ fn an_unreadable_file_does_not_stop_the_others() {
         (Some(1), String::new())
     );
 }
+
+/// `pp-html -o FILE` writes the same page as stdout, all at once, and
+/// leaves an existing file alone when there is nothing to report.
+#[test]
+fn pp_html_output_file_is_written_whole_or_not_at_all() {
+    let log = common::path("go1.27/shop/prof.log");
+    let dir = std::env::temp_dir().join(format!("parseprof-o-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("prof.html");
+    let file_arg = file.to_str().unwrap();
+    let written = run("pp-html", &["-q", "-o", file_arg, &log], None);
+    assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
+    assert_eq!(stdout(&written), "");
+    let piped = run("pp-html", &["-q", &log], None);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), stdout(&piped));
+
+    let empty = run(
+        "pp-html",
+        &["-q", "-o", file_arg],
+        Some(b"not a profile\n".to_vec()),
+    );
+    assert_eq!(empty.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        stdout(&piped),
+        "kept"
+    );
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(left, ["prof.html"], "no temporary file left");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A terminal is no place for 100 KB of HTML: pp-html says where to put it.
+#[test]
+fn pp_html_refuses_a_terminal() {
+    let log = common::path("go1.27/shop/prof.log");
+    // script(1) gives the command a terminal as its stdout.
+    let Ok(output) = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("{} {log}", common::bin("pp-html").display()),
+            "/dev/null",
+        ])
+        .output()
+    else {
+        panic!("script(1) is needed (apt-get install bsdutils)");
+    };
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("pp-html: standard output is a terminal"),
+        "{text}"
+    );
+    assert!(!text.contains("<html"), "{text}");
+}
+
+#[test]
+fn first_and_last_zero_are_usage_errors() {
+    for flag in ["--first", "--last", "--every"] {
+        let output = run("pp-split", &[flag, "0"], Some(Vec::new()));
+        assert_eq!(output.status.code(), Some(2), "{flag}: {}", stderr(&output));
+        assert!(stderr(&output).contains("N must be at least 1"), "{flag}");
+    }
+}

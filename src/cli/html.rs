@@ -1,12 +1,15 @@
 //! `pp-html`'s command line: its bpaf parser, and the mapping of its
 //! arguments onto [`html::HtmlOptions`].
 
-use std::io::Write;
+use std::fs::{self, File};
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 use bpaf::{Bpaf, OptionParser, Parser};
 
 use super::{InputArgs, Output, input_args};
 use crate::analysis::{Aggregate, AggregateOptions, FrameStyle};
+use crate::assemble::Stats;
 use crate::error::Error;
 use crate::input::Source;
 use crate::output::html::{self, HtmlOptions};
@@ -52,6 +55,11 @@ struct HtmlArgs {
     /// The page's title; the default names the input.
     #[bpaf(long("title"), argument("TEXT"))]
     title: Option<String>,
+    /// Write the page to FILE instead of standard output, atomically: it appears whole,
+    /// when complete (a temporary file beside it is renamed), and not at all when there is
+    /// no profile to report.
+    #[bpaf(short('o'), long("output"), argument("FILE"))]
+    output: Option<PathBuf>,
     /// How many stacks the top stacks table lists.
     #[bpaf(long("top"), argument("N"), fallback(25), display_fallback)]
     top: usize,
@@ -125,8 +133,62 @@ fn run(args: HtmlArgs) -> Result<i32, Error> {
         top: args.top,
         strict: args.input.strict,
     };
-    let mut out = Output::stdout();
-    let stats = html::run(&options, &Source::from_args(&args.input.files), &mut out)?;
-    out.flush()?;
+    let sources = Source::from_args(&args.input.files);
+    let stats = match &args.output {
+        Some(path) => write_atomically(path, |out| html::run(&options, &sources, out))?,
+        None if io::stdout().is_terminal() => {
+            return Err(Error::Usage(
+                "standard output is a terminal, and the page is 100 KB of HTML: \
+                 redirect it (pp-html prof.log > prof.html) or name a file with -o"
+                    .to_string(),
+            ));
+        }
+        None => {
+            let mut out = Output::stdout();
+            let stats = html::run(&options, &sources, &mut out)?;
+            out.flush()?;
+            stats
+        }
+    };
     super::finish(&stats, args.input.quiet)
+}
+
+/// Runs `write` into a temporary file beside `path`, then renames it to
+/// `path`: a reader sees no page or the whole page, never half of one. When
+/// `write` wrote nothing (no profile) or failed, the temporary file goes.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<Stats, Error>,
+) -> Result<Stats, Error> {
+    let name = path.display().to_string();
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| Error::input(&name, "not a file name"))?;
+    let temporary = path.with_file_name(format!(
+        ".{}.{}.tmp",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
+    let file = File::create(&temporary).map_err(|e| Error::input(&name, e.to_string()))?;
+    let mut out = BufWriter::new(file);
+    let written = write(&mut out).and_then(|stats| {
+        let file = out
+            .into_inner()
+            .map_err(|e| Error::input(&name, e.error().to_string()))?;
+        let length = file
+            .metadata()
+            .map_err(|e| Error::input(&name, e.to_string()))?
+            .len();
+        Ok((stats, length))
+    });
+    match written {
+        Ok((stats, length)) if length > 0 => {
+            fs::rename(&temporary, path).map_err(|e| Error::input(&name, e.to_string()))?;
+            Ok(stats)
+        }
+        other => {
+            let _ = fs::remove_file(&temporary);
+            other.map(|(stats, _)| stats)
+        }
+    }
 }

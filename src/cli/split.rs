@@ -61,10 +61,12 @@ fn take() -> impl Parser<Take> {
     let first = bpaf::long("first")
         .help("Keep the first N selected snapshots, then stop reading")
         .argument::<usize>("N")
+        .guard(|&n| n > 0, "N must be at least 1")
         .map(Take::First);
     let last = bpaf::long("last")
         .help("Keep the last N selected snapshots (N are held in memory)")
         .argument::<usize>("N")
+        .guard(|&n| n > 0, "N must be at least 1")
         .map(Take::Last);
     bpaf::construct!([first, last])
 }
