@@ -7,7 +7,9 @@ pub mod series;
 mod snapshot;
 
 pub use intern::{Frame, FrameId, FrameRef, Interner, StackId};
-pub use snapshot::{Record, Sample, Snapshot, Status, go_quote, parse_labels, unquote};
+pub use snapshot::{
+    DEPTH_LIMITS, Record, Sample, Snapshot, Status, go_quote, parse_labels, unquote,
+};
 
 /// A hash map with a fast, fixed-seed hasher, for the per-record hot paths
 /// (std's SipHash showed in profiles). Fixed seeds keep runs reproducible;

@@ -101,6 +101,10 @@ impl Sample {
     }
 }
 
+/// The stack depth limits of the Go runtime's debug=1 profiles: 32 PCs
+/// before Go 1.23, 128 since. A record with as many PCs may have been cut.
+pub const DEPTH_LIMITS: [usize; 2] = [32, 128];
+
 /// One record of a profile: a stack and how many goroutines (threads, …) share it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {

@@ -7,7 +7,7 @@
 //! goroutine. Addresses are made up, except that a truncated stack gets as
 //! many as the runtime's depth limit, which is how the parser recognises one.
 
-use crate::model::{Frame, Interner, Record, Sample, Snapshot};
+use crate::model::{DEPTH_LIMITS, Frame, Interner, Record, Sample, Snapshot};
 
 /// Appends `snap` as text to `out`: its original bytes exactly (a snapshot
 /// cut off at the end of its input ends without a newline), or rebuilt text.
@@ -101,7 +101,10 @@ const FRAME_BASE: usize = 0x1000;
 fn write_addresses(truncated: bool, frames: usize, out: &mut Vec<u8>) {
     out.extend_from_slice(b" @");
     if truncated {
-        let limit = if frames <= 32 { 32 } else { 128 };
+        let limit = DEPTH_LIMITS
+            .into_iter()
+            .find(|&limit| frames <= limit)
+            .unwrap_or(DEPTH_LIMITS[1]);
         let shown = frames.min(limit);
         let hidden = 1..=limit - shown;
         let visible = (0..shown).map(|depth| FRAME_BASE + depth + 1);
