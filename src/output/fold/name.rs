@@ -12,7 +12,12 @@
 //! 4. a name starting with `#` gets `_` for it, so no line starts like a comment;
 //! 5. an empty name becomes `[unknown]`.
 
-use crate::model::{FastMap, Frame, FrameId, Interner, StackId};
+use std::hash::BuildHasher;
+
+use foldhash::fast::FixedState;
+use hashbrown::HashTable;
+
+use crate::model::{Frame, FrameId, Interner, StackId};
 
 /// What a frame is written as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -127,7 +132,9 @@ pub struct StackNamer {
     texts: Vec<String>,
     /// For each text: one stack that folds to it, and its trimmed leaf frames.
     representatives: Vec<(StackId, usize)>,
-    by_text: FastMap<String, u32>,
+    /// Text → text id, keyed by `texts[id]`: each text is kept once.
+    by_text: HashTable<u32>,
+    hasher: FixedState,
 }
 
 impl StackNamer {
@@ -154,15 +161,26 @@ impl StackNamer {
                 0
             };
             let text = fold_frames(&frames[skip..], self.style, interner);
-            let next = self.texts.len() as u32;
-            let id = *self.by_text.entry(text.clone()).or_insert(next);
-            if id == next {
-                self.texts.push(text);
-                self.representatives.push((stack, skip));
-            }
+            let id = self.text_id(text, (stack, skip));
             self.ids[slot] = id + 1;
         }
         self.ids[slot] - 1
+    }
+
+    /// The id of `text`, adding it with its representative if it is new.
+    fn text_id(&mut self, text: String, representative: (StackId, usize)) -> u32 {
+        let hash = self.hasher.hash_one(&text);
+        let texts = &self.texts;
+        if let Some(&id) = self.by_text.find(hash, |&id| texts[id as usize] == text) {
+            return id;
+        }
+        let id = self.texts.len() as u32;
+        self.texts.push(text);
+        self.representatives.push(representative);
+        let (texts, hasher) = (&self.texts, &self.hasher);
+        self.by_text
+            .insert_unique(hash, id, |&id| hasher.hash_one(&texts[id as usize]));
+        id
     }
 
     /// The folded text of text id `id`.
