@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::input::event::Event;
 use crate::input::goroutine::Header;
 use crate::input::line::Line;
-use crate::model::{FastMap, FrameId, FrameRef, Interner, Record, Sample, StackId, Status};
+use crate::model::{FastMap, FrameId, FrameRef, Interner, Kind, Record, Sample, StackId, Status};
 
 /// The open dump: its groups, and the goroutine being read.
 #[derive(Debug, Default)]
@@ -153,7 +153,7 @@ impl Assembler {
             self.finish(consumer)?;
         }
         self.begin_profile(line, consumer)?;
-        self.snap.kind.push_str("goroutine");
+        self.snap.kind = Kind::Goroutine;
         self.snap.sample = Sample::Count;
         self.state = State::Dump;
         Ok(())

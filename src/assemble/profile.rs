@@ -10,7 +10,7 @@ use super::{Assembler, Consumer, Detail, State};
 use crate::error::Error;
 use crate::input::event::Event;
 use crate::input::line::Line;
-use crate::model::{Record, Sample, StackId, Status};
+use crate::model::{Kind, Record, Sample, StackId, Status};
 
 /// The open profile's running sums and parameters.
 #[derive(Debug, Default)]
@@ -39,12 +39,8 @@ impl Assembler {
     ) -> Result<(), Error> {
         match event {
             Event::CountHeader { name, total } => {
-                self.begin_records(
-                    &String::from_utf8_lossy(name),
-                    Sample::Count,
-                    line,
-                    consumer,
-                )?;
+                let kind = Kind::from_name(&String::from_utf8_lossy(name));
+                self.begin_records(kind, Sample::Count, line, consumer)?;
                 self.snap.total = Some(total);
                 if total == 0 && line.terminated {
                     return self.emit(Status::Complete, consumer);
@@ -52,13 +48,13 @@ impl Assembler {
                 Ok(())
             }
             Event::HeapHeader { totals, rate } => {
-                self.begin_records("heap", Sample::Heap, line, consumer)?;
+                self.begin_records(Kind::Heap, Sample::Heap, line, consumer)?;
                 self.profile.heap_totals = totals;
                 self.profile.rate = rate / 2;
                 Ok(())
             }
             Event::ContentionHeader { kind } => {
-                self.begin_records(kind, Sample::Contention, line, consumer)
+                self.begin_records(Kind::from_name(kind), Sample::Contention, line, consumer)
             }
             Event::Parameter { name, value } => self.on_parameter(name, value, line),
             Event::CountRecord { count, addrs } => {
@@ -91,13 +87,13 @@ impl Assembler {
 
     fn begin_records(
         &mut self,
-        kind: &str,
+        kind: Kind,
         sample: Sample,
         line: &Line<'_>,
         consumer: &mut impl Consumer,
     ) -> Result<(), Error> {
         self.begin_profile(line, consumer)?;
-        self.snap.kind.push_str(kind);
+        self.snap.kind = kind;
         self.snap.sample = sample;
         self.state = State::Records;
         Ok(())

@@ -3,10 +3,12 @@
 
 mod intern;
 pub mod json;
+mod kind;
 pub mod series;
 mod snapshot;
 
 pub use intern::{Frame, FrameId, FrameRef, Interner, StackId};
+pub use kind::Kind;
 pub use snapshot::{
     DEPTH_LIMITS, Record, Sample, Snapshot, Status, go_quote, parse_labels, unquote,
 };

@@ -23,7 +23,7 @@
 
 use super::fold::{FrameStyle, StackNamer};
 use crate::input::timestamp::Timestamp;
-use crate::model::{Interner, Sample, Snapshot, StackId, Status};
+use crate::model::{Interner, Kind, Sample, Snapshot, StackId, Status};
 
 /// Fewest snapshots in a run for its stacks to be judged.
 pub const MIN_SNAPSHOTS: u64 = 3;
@@ -98,7 +98,7 @@ pub struct LeakTracker {
     names: StackNamer,
     tracks: Vec<Track>,
     run: Run,
-    kind: Option<String>,
+    kind: Option<Kind>,
     first_time: Option<Timestamp>,
     previous_total: Option<u64>,
     gap: bool,
@@ -387,7 +387,7 @@ mod tests {
         for (index, (status, counts)) in snapshots.iter().enumerate() {
             let mut snap = Snapshot::default();
             snap.index = index as u64;
-            snap.kind = "goroutine".into();
+            snap.kind = Kind::Goroutine;
             snap.status = *status;
             for (func, count) in counts.iter() {
                 let frame = interner.frame(FrameRef {
@@ -477,7 +477,7 @@ mod tests {
         for index in 0..100u64 {
             let mut snap = Snapshot::default();
             snap.index = index;
-            snap.kind = "goroutine".into();
+            snap.kind = Kind::Goroutine;
             snap.status = C;
             snap.push_record(Record::new(index + 1, stack), b"");
             snap.total = Some(index + 1);

@@ -13,7 +13,7 @@ use std::str::FromStr;
 use super::name::{FrameStyle, StackNamer, push_safe};
 use crate::assemble::Consumer;
 use crate::error::Error;
-use crate::model::{FastMap, Interner, Snapshot, StackId, Status, parse_labels};
+use crate::model::{FastMap, Interner, Kind, Snapshot, StackId, Status, parse_labels};
 
 /// How a stack's counts over the snapshots become one number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,7 +73,7 @@ pub struct FoldOptions {
     /// Drop parked runtime frames at the leaf. Default is `false`.
     pub trim_runtime: bool,
     /// Fold only this kind of profile; `None` folds the one kind the input has.
-    pub kind: Option<String>,
+    pub kind: Option<Kind>,
     /// The value to fold; `None` is pprof's default for the kind.
     pub value: Option<String>,
     /// Keep the first and last snapshot's counts for `--diff`. Default is `false`.
@@ -138,7 +138,7 @@ pub struct Folder {
     current: Counts,
     totals: FastMap<Key, Acc>,
     folded: u64,
-    kind: Option<String>,
+    kind: Option<Kind>,
     /// First and last snapshot counts, for `--diff`: [complete, any].
     first: [Option<Counts>; 2],
     last: [Option<Counts>; 2],
@@ -350,13 +350,15 @@ fn value_index(snap: &Snapshot, value: Option<&str>) -> Result<usize, Error> {
     let Some(name) = value else {
         return Ok(snap.sample.default_value());
     };
-    snap.sample.value_index(&snap.kind, name).ok_or_else(|| {
-        let names = snap.sample.value_names(&snap.kind).join(", ");
-        Error::Usage(format!(
-            "--value {name}: {} profiles have these values: {names}",
-            snap.kind
-        ))
-    })
+    snap.sample
+        .value_index(snap.kind.as_str(), name)
+        .ok_or_else(|| {
+            let names = snap.sample.value_names(snap.kind.as_str()).join(", ");
+            Error::Usage(format!(
+                "--value {name}: {} profiles have these values: {names}",
+                snap.kind
+            ))
+        })
 }
 
 impl Consumer for Folder {

@@ -17,6 +17,7 @@ use crate::assemble::{Assembler, Detail, Options};
 use crate::cli::{self, InputArgs, input_args};
 use crate::error::Error;
 use crate::input::Source;
+use crate::model::Kind;
 use crate::pipeline;
 pub use aggregate::{Aggregate, FoldOptions, Folded, FoldedStack, Folder, TRUNCATED};
 pub use name::{
@@ -80,7 +81,7 @@ pub struct FoldArgs {
     /// Fold only profiles of this kind (goroutine, threadcreate, ...): needed when the
     /// input holds several kinds, whose counts cannot be added together.
     #[bpaf(long("kind"), argument("KIND"))]
-    kind: Option<String>,
+    kind: Option<Kind>,
     /// The value to fold, for profiles that carry several, named as pprof names them: heap
     /// (also allocs): alloc_objects, alloc_space, inuse_objects, inuse_space (default; use
     /// alloc_space for an allocs profile, whose text is the same as heap's); block and mutex:

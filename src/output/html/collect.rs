@@ -10,7 +10,7 @@ use super::summary::Distribution;
 use crate::assemble::Consumer;
 use crate::error::Error;
 use crate::model::series::{Point, Series};
-use crate::model::{Interner, Sample, Snapshot, StackId};
+use crate::model::{Interner, Kind, Sample, Snapshot, StackId};
 use crate::output::fold::{FoldOptions, Folder};
 use crate::output::leak::LeakTracker;
 
@@ -30,7 +30,7 @@ pub struct Collector {
     /// The totals of the folded snapshots.
     pub totals: Distribution,
     /// The kind of the folded profiles.
-    pub kind: Option<String>,
+    pub kind: Option<Kind>,
     /// What the folded value counts (`goroutines`, `inuse_space`, ...).
     pub unit: Option<String>,
     /// The leak suspects, ranked as `pp-totals --leaks` ranks them.
@@ -42,7 +42,7 @@ pub struct Collector {
     /// Stack id → whether it is in `seen`.
     seen_flags: Vec<bool>,
     /// `--kind`: the kind folded, if chosen.
-    only_kind: Option<String>,
+    only_kind: Option<Kind>,
     /// `--value`: the value to fold, by name; `None` is pprof's default.
     value: Option<String>,
 }
@@ -73,7 +73,7 @@ impl Collector {
     fn value_index(&self, snap: &Snapshot) -> usize {
         self.value
             .as_deref()
-            .and_then(|name| snap.sample.value_index(&snap.kind, name))
+            .and_then(|name| snap.sample.value_index(snap.kind.as_str(), name))
             .unwrap_or_else(|| snap.sample.default_value())
     }
 }
@@ -110,11 +110,11 @@ impl Collector {
 
 /// What value `index` of `snap`'s records counts, in words.
 fn unit(snap: &Snapshot, index: usize) -> String {
-    match (snap.sample, snap.kind.as_str()) {
-        (Sample::Count, "goroutine" | "goroutineleak") => "goroutines".to_string(),
-        (Sample::Count, "threadcreate") => "threads".to_string(),
+    match (snap.sample, &snap.kind) {
+        (Sample::Count, Kind::Goroutine | Kind::GoroutineLeak) => "goroutines".to_string(),
+        (Sample::Count, Kind::Threadcreate) => "threads".to_string(),
         (Sample::Count, _) => "samples".to_string(),
-        _ => snap.sample.value_names(&snap.kind)[index].to_string(),
+        _ => snap.sample.value_names(snap.kind.as_str())[index].to_string(),
     }
 }
 

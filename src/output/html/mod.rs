@@ -25,7 +25,7 @@ use crate::assemble::{Detail, Options};
 use crate::cli::{self, InputArgs, input_args};
 use crate::error::Error;
 use crate::input::Source;
-use crate::model::Status;
+use crate::model::{Kind, Status};
 use crate::output::fold::{Aggregate, FoldOptions, FrameStyle};
 use crate::output::leak::LeakTracker;
 use crate::pipeline;
@@ -63,7 +63,7 @@ pub struct HtmlArgs {
     /// Report only profiles of this kind (goroutine, threadcreate, ...): needed when the
     /// input holds several kinds, whose counts cannot be added together.
     #[bpaf(long("kind"), argument("KIND"))]
-    kind: Option<String>,
+    kind: Option<Kind>,
     /// The value to report, for profiles that carry several (heap: alloc_objects,
     /// alloc_space, inuse_objects, inuse_space; block and mutex: contentions, delay); the
     /// default is pprof's default for the kind, as in pp-fold.
@@ -184,7 +184,7 @@ fn render(
     };
     let leaks = leaks(collector, &places, interner, &fold_options(args));
     let top = collector.stacks.top(args.top, args.aggregate);
-    let kind = collector.kind.as_deref();
+    let kind = collector.kind.as_ref().map(Kind::as_str);
     let title = args
         .title
         .clone()

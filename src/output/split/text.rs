@@ -7,7 +7,7 @@
 //! goroutine. Addresses are made up, except that a truncated stack gets as
 //! many as the runtime's depth limit, which is how the parser recognises one.
 
-use crate::model::{DEPTH_LIMITS, Frame, Interner, Record, Sample, Snapshot};
+use crate::model::{DEPTH_LIMITS, Frame, Interner, Kind, Record, Sample, Snapshot};
 
 /// Appends `snap` as text to `out`: its original bytes exactly (a snapshot
 /// cut off at the end of its input ends without a newline), or rebuilt text.
@@ -38,7 +38,7 @@ fn rebuild(snap: &Snapshot, interner: &Interner, out: &mut Vec<u8>) {
             let kind = if snap.kind.is_empty() {
                 "goroutine"
             } else {
-                &snap.kind
+                snap.kind.as_str()
             };
             line(out, &format!("{kind} profile: total {total}"));
         }
@@ -56,7 +56,7 @@ fn rebuild(snap: &Snapshot, interner: &Interner, out: &mut Vec<u8>) {
             );
         }
         Sample::Contention => {
-            let name = if snap.kind == "mutex" {
+            let name = if snap.kind == Kind::Mutex {
                 "mutex"
             } else {
                 "contention"
