@@ -26,11 +26,10 @@ use crate::model::{DEPTH_LIMITS, FrameId, FrameRef, Interner, StackId};
 /// starts over: about 5,000 records of 1.5 KB.
 pub const CACHE_BYTES: usize = 8 << 20;
 
-/// The record being read: its count, labels and stack text.
+/// The record being read: its count, labels and stack text. Its buffers
+/// are reused from record to record.
 #[derive(Default)]
 pub struct RecordBuilder {
-    /// True between a record's `@` line and its end.
-    pub open: bool,
     /// The count from the `@` line.
     pub count: u64,
     /// All the record's values (see `Record::values`).
@@ -46,7 +45,6 @@ pub struct RecordBuilder {
 impl RecordBuilder {
     /// Starts a record from its `@` line.
     pub fn begin(&mut self, count: u64, addrs: &[u8], keep_text: bool) {
-        self.open = true;
         self.count = count;
         self.labels.clear();
         self.block.clear();
