@@ -1,7 +1,7 @@
 //! `pp-fold`: folded stacks of Go profiles for flame graphs.
 
-use parseprof::{cli, output::fold};
+use parseprof::cli;
 
 fn main() {
-    cli::main("pp-fold", fold::parser(), fold::run)
+    cli::fold::main()
 }

@@ -1,7 +1,7 @@
 //! `pp-html`: one self-contained HTML report of Go profiles.
 
-use parseprof::{cli, output::html};
+use parseprof::cli;
 
 fn main() {
-    cli::main("pp-html", html::parser(), html::run)
+    cli::html::main()
 }

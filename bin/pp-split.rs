@@ -1,7 +1,7 @@
 //! `pp-split`: split a Go profile log into snapshots.
 
-use parseprof::{cli, output::split};
+use parseprof::cli;
 
 fn main() {
-    cli::main("pp-split", split::parser(), split::run)
+    cli::split::main()
 }

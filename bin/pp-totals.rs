@@ -1,7 +1,7 @@
 //! `pp-totals`: one CSV row per snapshot of a Go profile log.
 
-use parseprof::{cli, output::totals};
+use parseprof::cli;
 
 fn main() {
-    cli::main("pp-totals", totals::parser(), totals::run)
+    cli::totals::main()
 }

@@ -5,6 +5,9 @@
 //! the shared [`model`]) → [`output`] (one module per binary). [`pipeline`]
 //! drives one run; [`cli`] is the harness each thin `bin/pp-*.rs` main calls.
 
+#![warn(missing_docs)]
+
+pub mod analysis;
 pub mod assemble;
 pub mod cli;
 pub mod error;

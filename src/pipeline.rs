@@ -12,8 +12,9 @@ use crate::error::Error;
 use crate::input::Source;
 use crate::input::line::{LineReader, LineTooLong};
 
-/// Reads `sources` in order into `consumer`; returns the assembler, which
-/// holds the interned stacks and the statistics.
+/// Reads `sources` in order into `consumer`, then calls its
+/// [`finish`](Consumer::finish); returns the assembler, which holds the
+/// interned stacks and the statistics.
 pub fn run(
     sources: &[Source],
     options: Options,
@@ -31,6 +32,7 @@ pub fn run(
             .map_err(|e| Error::input(&name, io_message(&e)))?;
         feed_lines(lines, &name, &mut assembler, consumer)?;
     }
+    consumer.finish(assembler.interner())?;
     Ok(assembler)
 }
 

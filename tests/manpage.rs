@@ -5,7 +5,7 @@ use std::path::Path;
 use std::{env, fs};
 
 use bpaf::doc::Section;
-use parseprof::output::{fold, html, split, totals};
+use parseprof::cli::{fold, html, split, totals};
 
 fn page<T>(name: &str, parser: bpaf::OptionParser<T>) -> String {
     let vendor = Some(concat!("parseprof ", env!("CARGO_PKG_VERSION")));

@@ -64,6 +64,15 @@ pub trait Consumer {
         Ok(())
     }
 
+    /// Called once after the last snapshot of the last input (also when
+    /// [`wants_more`](Self::wants_more) ended the reading early): the moment
+    /// to write what waited for the end of input and to flush. The default
+    /// does nothing.
+    fn finish(&mut self, interner: &Interner) -> Result<(), Error> {
+        let _ = interner;
+        Ok(())
+    }
+
     /// False once the consumer needs nothing more (`--first N`): the
     /// pipeline then stops reading. The default is always true.
     fn wants_more(&self) -> bool {

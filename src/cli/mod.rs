@@ -5,7 +5,11 @@
 //! (`| head`) ends the program quietly with 0; other errors print
 //! `NAME: file:line: message` and exit with [`Error::exit_code`].
 
+pub mod fold;
+pub mod html;
 mod output;
+pub mod split;
+pub mod totals;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -20,7 +24,7 @@ pub use output::Output;
 // Flags and arguments every binary shares. (A `//` comment: bpaf would print a
 // doc comment as a heading.)
 #[derive(Debug, Clone, Bpaf)]
-pub struct InputArgs {
+pub(crate) struct InputArgs {
     /// Stop with an error (exit 1) at the first line that is not understood,
     /// instead of skipping and counting it.
     #[bpaf(long("strict"))]
@@ -43,7 +47,7 @@ pub fn program() -> &'static str {
 /// Parses the command line with `parser` and runs `run`, then exits.
 ///
 /// `run` returns the exit status to use on success (0, or 3 for a failed check).
-pub fn main<T>(name: &str, parser: OptionParser<T>, run: fn(T) -> Result<i32, Error>) -> ! {
+pub(crate) fn main<T>(name: &str, parser: OptionParser<T>, run: fn(T) -> Result<i32, Error>) -> ! {
     let _ = PROGRAM.set(name.to_string());
     let code = match parser.run_inner(Args::current_args().set_name(name)) {
         Ok(args) => match run(args) {

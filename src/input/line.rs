@@ -75,7 +75,7 @@ pub struct LineReader<R> {
 
 impl LineReader<io::Empty> {
     /// A reader of `source` whose reading happens on a thread of its own
-    /// (see [`Prefetch`]), with the default buffer size and line limit.
+    /// (see `Prefetch`), with the default buffer size and line limit.
     pub fn prefetched(source: Box<dyn Read + Send>) -> io::Result<LineReader<io::Empty>> {
         LineReader::prefetched_with(source, DEFAULT_CAPACITY, DEFAULT_MAX_LINE)
     }

@@ -4,7 +4,6 @@
 mod intern;
 pub mod json;
 mod kind;
-pub mod series;
 mod snapshot;
 
 pub use intern::{Frame, FrameId, FrameRef, Interner, StackId};

@@ -4,6 +4,5 @@
 
 pub mod fold;
 pub mod html;
-pub mod leak;
 pub mod split;
 pub mod totals;

@@ -1,18 +1,18 @@
-//! The one pass over the input: a consumer that hands each snapshot to
-//! pp-fold's [`Folder`] (so the call tree and flame graph aggregate exactly
-//! as pp-fold does) and keeps, beside it, what the other sections need: the
-//! bounded timeline of totals, the totals' distribution, the per-stack
-//! first/last/peak state, and the leak tracker pp-totals --leaks uses. Nothing
+//! The one pass over the input: a consumer that hands each snapshot to the
+//! run's one [`Aggregation`] (so the call tree, flame graph and top stacks
+//! aggregate exactly as pp-fold does, from the same keys) and keeps, beside
+//! it, what the other sections need: the bounded timeline of totals, the
+//! totals' distribution, and the leak tracker pp-totals --leaks uses, fed the
+//! aggregation's stack names when the page folds by function names. Nothing
 //! is kept per snapshot.
 
-use super::stacks::StackTable;
 use super::summary::Distribution;
+use crate::analysis::leak::LeakTracker;
+use crate::analysis::series::{Point, Series};
+use crate::analysis::{AggregateOptions, Aggregation, StackNamer};
 use crate::assemble::Consumer;
 use crate::error::Error;
-use crate::model::series::{Point, Series};
-use crate::model::{Interner, Kind, Sample, Snapshot, StackId};
-use crate::output::fold::{FoldOptions, Folder};
-use crate::output::leak::LeakTracker;
+use crate::model::{Interner, Kind, Sample, Snapshot};
 
 /// How many buckets the timeline keeps at most.
 pub const TIMELINE_BUCKETS: usize = 512;
@@ -21,88 +21,64 @@ pub const SPARKLINE_POINTS: usize = 32;
 
 /// The consumer; see the module documentation.
 pub struct Collector {
-    /// pp-fold's aggregation.
-    pub folder: Folder,
-    /// First, last and peak count per stack.
-    pub stacks: StackTable,
+    /// The run's aggregation, as pp-fold aggregates.
+    pub aggregation: Aggregation,
     /// Total per snapshot over time, folded and failed snapshots alike.
     pub series: Series,
     /// The totals of the folded snapshots.
     pub totals: Distribution,
-    /// The kind of the folded profiles.
-    pub kind: Option<Kind>,
     /// What the folded value counts (`goroutines`, `inuse_space`, ...).
     pub unit: Option<String>,
     /// The leak suspects, ranked as `pp-totals --leaks` ranks them.
     pub leaks: LeakTracker,
     /// What the leak tracker counts: the kind's default value.
     pub leak_unit: Option<String>,
-    /// The distinct stacks of the folded snapshots, in order of appearance.
-    pub seen: Vec<StackId>,
-    /// Stack id → whether it is in `seen`.
-    seen_flags: Vec<bool>,
-    /// `--kind`: the kind folded, if chosen.
-    only_kind: Option<Kind>,
-    /// `--value`: the value to fold, by name; `None` is pprof's default.
-    value: Option<String>,
+    /// The tracker's own names, when the page folds stacks otherwise
+    /// (`--lines`, `--trim-runtime`); `None` shares the aggregation's.
+    leak_names: Option<StackNamer>,
+    leak_texts: Vec<u32>,
 }
 
 impl Collector {
     /// A collector folding with `options`.
-    pub fn new(options: &FoldOptions) -> Collector {
+    pub fn new(options: &AggregateOptions) -> Collector {
+        let shared = LeakTracker::shares_names(options.style, options.trim_runtime);
         Collector {
-            folder: Folder::new(options.clone()),
-            stacks: StackTable::new(options),
+            aggregation: Aggregation::new(options.clone()),
             series: Series::new(TIMELINE_BUCKETS),
             totals: Distribution::default(),
-            kind: None,
             unit: None,
             leaks: LeakTracker::new(SPARKLINE_POINTS),
             leak_unit: None,
-            seen: Vec::new(),
-            seen_flags: Vec::new(),
-            only_kind: options.kind.clone(),
-            value: options.value.clone(),
+            leak_names: (!shared).then(LeakTracker::namer),
+            leak_texts: Vec::new(),
         }
     }
-}
 
-impl Collector {
-    /// Which of a record's values is folded: `--value`, or pprof's default
-    /// for the kind (the folder has already refused a name the kind lacks).
-    fn value_index(&self, snap: &Snapshot) -> usize {
-        self.value
-            .as_deref()
-            .and_then(|name| snap.sample.value_index(snap.kind.as_str(), name))
-            .unwrap_or_else(|| snap.sample.default_value())
+    /// The names the leak tracker's text ids refer to.
+    pub fn leak_names(&self) -> &StackNamer {
+        self.leak_names
+            .as_ref()
+            .unwrap_or_else(|| self.aggregation.names())
     }
-}
 
-impl Collector {
-    /// Feeds the leak tracker what pp-totals --leaks feeds it: every snapshot,
-    /// failed ones included (a gap may mean a restart), but with `--kind`
-    /// only profiles of that kind.
+    /// Feeds the leak tracker a folded snapshot, with its records' names.
     fn track_leaks(&mut self, snap: &Snapshot, interner: &Interner) {
-        let other_kind = self.only_kind.as_ref().is_some_and(|k| *k != snap.kind);
-        if snap.status.has_profile() && other_kind {
-            return;
-        }
-        if snap.status.has_profile() && self.leak_unit.is_none() {
+        if self.leak_unit.is_none() {
             self.leak_unit = Some(unit(snap, snap.sample.default_value()));
         }
-        self.leaks.observe(snap, interner);
-    }
-
-    /// Adds `snap`'s new stacks to `seen`.
-    fn see(&mut self, snap: &Snapshot) {
-        for record in &snap.records {
-            let slot = record.stack.index();
-            if slot >= self.seen_flags.len() {
-                self.seen_flags.resize(slot + 1, false);
+        match &mut self.leak_names {
+            Some(names) => {
+                self.leak_texts.clear();
+                for record in &snap.records {
+                    self.leak_texts.push(names.id(record.stack, interner));
+                }
+                self.leaks.observe(snap, &self.leak_texts, names);
             }
-            if !self.seen_flags[slot] {
-                self.seen_flags[slot] = true;
-                self.seen.push(record.stack);
+            None => {
+                let names = self.aggregation.names();
+                self.leaks
+                    .observe(snap, self.aggregation.record_texts(), names);
             }
         }
     }
@@ -120,17 +96,12 @@ fn unit(snap: &Snapshot, index: usize) -> String {
 
 impl Consumer for Collector {
     fn snapshot(&mut self, snap: &Snapshot, interner: &Interner) -> Result<(), Error> {
-        self.track_leaks(snap, interner);
-        let before = self.folder.snapshots();
-        self.folder.snapshot(snap, interner)?;
-        let folded = self.folder.snapshots() > before;
+        let folded = self.aggregation.add(snap, interner)?;
         let mut value = None;
         if folded {
-            let index = self.value_index(snap);
-            self.stacks.add(snap, index, interner);
-            self.see(snap);
-            if self.kind.is_none() {
-                self.kind = Some(snap.kind.clone());
+            self.track_leaks(snap, interner);
+            let index = self.aggregation.value_index();
+            if self.unit.is_none() {
                 self.unit = Some(unit(snap, index));
             }
             let total = match snap.sample {
@@ -139,6 +110,13 @@ impl Consumer for Collector {
             };
             self.totals.add(total);
             value = Some(total);
+        } else if !snap.status.has_profile() {
+            // A gap may mean a restart: the tracker sees it too.
+            let names = match &self.leak_names {
+                Some(names) => names,
+                None => self.aggregation.names(),
+            };
+            self.leaks.observe(snap, &[], names);
         }
         // Snapshots of another kind (with --kind) are left out; failed ones
         // are kept, to be marked on the timeline.

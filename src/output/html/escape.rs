@@ -3,11 +3,12 @@
 //! Every input-derived string written as HTML goes through [`text`] (or
 //! [`bytes`] for raw input bytes): `&`, `<`, `>`, `"` and `'` become character
 //! references, which is safe both between tags and inside quoted attributes.
-//! Data for the page's script goes through [`script_json`]: JSON with `<`, `>`,
+//! Data for the page's script goes through [`ScriptJson`]: JSON with `<`, `>`,
 //! `&` and U+2028/U+2029 written as `\u003c` etc., so nothing in it can close
 //! the `<script type="application/json">` element it sits in.
 
 use std::fmt::Write as _;
+use std::io;
 
 /// Appends `input` to `out` with HTML's special characters escaped.
 pub fn text(out: &mut String, input: &str) {
@@ -38,17 +39,67 @@ pub fn to_html(input: &str) -> String {
     out
 }
 
-/// Appends the JSON text `json` to `out`, made safe to sit inside a
-/// `<script>` element (see the module documentation).
-pub fn script_json(out: &mut String, json: &str) {
-    out.reserve(json.len());
-    for c in json.chars() {
-        match c {
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
+/// A writer that passes JSON on with the escapes of the module documentation, for
+/// streaming a large JSON value into the page without a copy of it.
+pub struct ScriptJson<W: io::Write> {
+    out: W,
+    /// The start of a character that the last write cut off.
+    pending: Vec<u8>,
+}
+
+impl<W: io::Write> ScriptJson<W> {
+    /// A writer into `out`.
+    pub fn new(out: W) -> ScriptJson<W> {
+        ScriptJson {
+            out,
+            pending: Vec::new(),
         }
+    }
+
+    /// Writes what is pending; an incomplete character is an error.
+    pub fn finish(mut self) -> io::Result<()> {
+        if self.pending.is_empty() {
+            Ok(())
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "JSON ends inside a character",
+            ))
+        }
+        .and(self.out.flush())
+    }
+}
+
+impl<W: io::Write> io::Write for ScriptJson<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut bytes = std::mem::take(&mut self.pending);
+        bytes.extend_from_slice(buf);
+        let (text, rest) = match std::str::from_utf8(&bytes) {
+            Ok(text) => (text, &[][..]),
+            Err(e) if e.error_len().is_none() => {
+                let (valid, rest) = bytes.split_at(e.valid_up_to());
+                (std::str::from_utf8(valid).expect("checked"), rest)
+            }
+            Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
+        };
+        let mut escaped = String::new();
+        let mut start = 0;
+        for (at, c) in text.char_indices() {
+            if matches!(c, '<' | '>' | '&' | '\u{2028}' | '\u{2029}') {
+                self.out.write_all(&text.as_bytes()[start..at])?;
+                escaped.clear();
+                let _ = write!(escaped, "\\u{:04x}", c as u32);
+                self.out.write_all(escaped.as_bytes())?;
+                start = at + c.len_utf8();
+            }
+        }
+        self.out.write_all(&text.as_bytes()[start..])?;
+        self.pending = rest.to_vec();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 }
 
@@ -87,13 +138,22 @@ mod tests {
             "a&b",
             "\u{2028}\u{2029}"
         ]);
-        let mut out = String::new();
-        script_json(&mut out, &value.to_string());
-        assert_eq!(
-            out,
-            r#"["\u003c/script\u003e\u003cscript\u003ealert(1)\u003c/script\u003e","a\u0026b","\u2028\u2029"]"#
-        );
-        let back: serde_json::Value = serde_json::from_str(&out).unwrap();
-        assert_eq!(back, value);
+        let text = value.to_string();
+        // Whole, and one byte at a time: a character cut between writes is kept.
+        for chunk in [text.len(), 1] {
+            let mut out = Vec::new();
+            let mut json = ScriptJson::new(&mut out);
+            for piece in text.as_bytes().chunks(chunk) {
+                io::Write::write_all(&mut json, piece).unwrap();
+            }
+            json.finish().unwrap();
+            let out = String::from_utf8(out).unwrap();
+            assert_eq!(
+                out,
+                r#"["\u003c/script\u003e\u003cscript\u003ealert(1)\u003c/script\u003e","a\u0026b","\u2028\u2029"]"#
+            );
+            let back: serde_json::Value = serde_json::from_str(&out).unwrap();
+            assert_eq!(back, value);
+        }
     }
 }

@@ -8,19 +8,20 @@
 //! on when it was made: the same input gives the same bytes.
 
 use std::fmt::Write as _;
+use std::io;
 
 use serde::Serialize;
 
 use super::escape;
-use super::stacks::TopStack;
 use super::summary::Distribution;
 use super::suspects::Leaks;
 use super::timeline::{self, Tip};
 use super::top;
 use super::tree::{Columns, MORE};
+use crate::analysis::aggregate::TopStack;
+use crate::analysis::series::Series;
 use crate::assemble::Stats;
 use crate::model::Interner;
-use crate::model::series::Series;
 
 const CSS: &str = include_str!("page.css");
 const SCRIPT: &str = include_str!("page.js");
@@ -112,65 +113,70 @@ struct Data<'a> {
     suspects: &'a [Vec<u32>],
 }
 
-/// The whole page.
-pub fn render(report: &Report<'_>) -> String {
-    let mut out = String::with_capacity(64 * 1024);
-    out.push_str(
+/// Writes the whole page to `out`, one section at a time.
+pub fn render(report: &Report<'_>, out: &mut impl io::Write) -> io::Result<()> {
+    let mut buf = String::with_capacity(64 * 1024);
+    buf.push_str(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
          style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n",
     );
     let _ = writeln!(
-        out,
+        buf,
         "<meta name=\"generator\" content=\"pp-html (parseprof {})\">",
         env!("CARGO_PKG_VERSION")
     );
-    out.push_str("<title>");
-    escape::text(&mut out, report.title);
-    let _ = write!(out, "</title>\n<style>\n{CSS}</style>\n</head>\n");
-    out.push_str("<body data-state=\"loading\">\n<header><h1>");
-    escape::text(&mut out, report.title);
-    out.push_str("</h1><nav>");
+    buf.push_str("<title>");
+    escape::text(&mut buf, report.title);
+    let _ = write!(buf, "</title>\n<style>\n{CSS}</style>\n</head>\n");
+    buf.push_str("<body data-state=\"loading\">\n<header><h1>");
+    escape::text(&mut buf, report.title);
+    buf.push_str("</h1><nav>");
     for section in SECTIONS {
-        let _ = write!(out, "<a href=\"#{}\">{}</a>", section.id, section.title);
+        let _ = write!(buf, "<a href=\"#{}\">{}</a>", section.id, section.title);
     }
-    out.push_str("</nav></header>\n<main>\n");
+    buf.push_str("</nav></header>\n<main>\n");
     for section in SECTIONS {
         let _ = writeln!(
-            out,
+            buf,
             "<section id=\"{}\"><h2>{}</h2>",
             section.id, section.title
         );
-        (section.render)(report, &mut out);
-        out.push_str("\n</section>\n");
+        (section.render)(report, &mut buf);
+        buf.push_str("\n</section>\n");
+        out.write_all(buf.as_bytes())?;
+        buf.clear();
     }
     let _ = write!(
-        out,
+        buf,
         "</main>\n<footer>Made by pp-html, parseprof {}. No network access: \
          everything is in this file.</footer>\n",
         env!("CARGO_PKG_VERSION")
     );
-    data(report, &mut out);
+    out.write_all(buf.as_bytes())?;
+    data(report, out)?;
     // One function scope for both script files; page.js's start() runs them.
-    let _ = write!(
+    write!(
         out,
         "<script>\n(function () {{\n  \"use strict\";\n{SCRIPT}\n{SUSPECTS_SCRIPT}\n  start();\n}})();\n</script>\n</body>\n</html>\n"
-    );
-    out
+    )
 }
 
-fn data(report: &Report<'_>, out: &mut String) {
+/// Writes the script's data, streamed through [`escape::ScriptJson`].
+fn data(report: &Report<'_>, out: &mut impl io::Write) -> io::Result<()> {
     let data = Data {
         unit: report.unit,
         tree: report.tree,
         timeline: timeline::tips(report),
         suspects: &report.leaks.places,
     };
-    let json = serde_json::to_string(&data).expect("plain data serialises");
-    out.push_str("<script type=\"application/json\" id=\"pp-data\">");
-    escape::script_json(out, &json);
-    out.push_str("</script>\n");
+    out.write_all(b"<script type=\"application/json\" id=\"pp-data\">")?;
+    let mut json = escape::ScriptJson::new(&mut *out);
+    // serde_json hands an io::Error back as it was (a closed stdout stays one).
+    serde_json::to_writer(&mut json, &data).map_err(io::Error::from)?;
+    json.finish()?;
+    out.write_all(b"</script>\n")
 }
 
 fn call_tree(report: &Report<'_>, out: &mut String) {

@@ -13,7 +13,7 @@
 //! goroutines under one of the roots.) A stack whose count aggregates to 0
 //! (`--aggregate last`, gone by the end) has no place.
 //!
-//! [`LeakTracker`]: crate::output::leak::LeakTracker
+//! [`LeakTracker`]: crate::analysis::leak::LeakTracker
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -21,10 +21,10 @@ use std::fmt::Write as _;
 use super::escape;
 use super::page::Report;
 use super::top::frame_list;
-use super::tree::{Columns, Tree};
-use crate::model::{Interner, StackId};
-use crate::output::fold::{FoldOptions, FoldedStack, FrameStyle, StackNamer};
-use crate::output::leak::{MIN_SNAPSHOTS, Suspect};
+use super::tree::Columns;
+use crate::analysis::leak::{MIN_SNAPSHOTS, Suspect};
+use crate::analysis::{FoldedStack, StackNamer};
+use crate::model::Interner;
 
 /// The most places in the tree one suspect links to.
 pub const MAX_PLACES: usize = 20;
@@ -47,53 +47,49 @@ pub struct Leaks {
 pub struct Places<'a> {
     /// The stacks the tree was built from, in that order.
     pub stacks: &'a [FoldedStack],
-    /// The tree.
-    pub tree: &'a Tree,
     /// The page's form of it.
     pub columns: &'a Columns,
 }
 
 /// Each suspect's places in the page's tree, as node indexes of its
-/// columns: `seen` are the distinct stacks of the folded snapshots, folded
-/// again with `options`' style and trimming to find which of the tree's
-/// stacks hold which suspect (see the module documentation).
+/// columns. `leak_names` are the names the suspects were told apart by,
+/// `names` the page's (the same when the page folds by function names):
+/// every stack both folded maps a suspect to the page's text ids that hold
+/// it, with no folding and no text compared (see the module documentation).
 pub fn locate(
     suspects: &[Suspect],
-    seen: &[StackId],
+    leak_names: &StackNamer,
+    names: &StackNamer,
     places: &Places<'_>,
-    interner: &Interner,
-    options: &FoldOptions,
 ) -> Vec<Vec<u32>> {
     if suspects.is_empty() {
         return Vec::new();
     }
-    let mut by_text: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_text: HashMap<u32, Vec<usize>> = HashMap::new();
     for (i, suspect) in suspects.iter().enumerate() {
-        by_text.entry(&suspect.stack).or_default().push(i);
+        if let Some(text) = leak_names.known(suspect.stack_id.index()) {
+            by_text.entry(text).or_default().push(i);
+        }
     }
-    // Which of the page's folded stacks (by text id) hold which suspects.
-    let (mut plain, mut folded) = (
-        StackNamer::new(FrameStyle::Func, false),
-        StackNamer::new(options.style, options.trim_runtime),
-    );
+    // Which of the page's text ids hold which suspects.
     let mut wanted: HashMap<u32, Vec<usize>> = HashMap::new();
-    for &stack in seen {
-        let id = plain.id(stack, interner);
-        if let Some(which) = by_text.get(plain.text(id)) {
-            let list = wanted.entry(folded.id(stack, interner)).or_default();
-            for &w in which {
-                if !list.contains(&w) {
-                    list.push(w);
-                }
+    for (stack, text) in names.known_stacks() {
+        let Some(which) = leak_names.known(stack).and_then(|t| by_text.get(&t)) else {
+            continue;
+        };
+        let list = wanted.entry(text).or_default();
+        for &w in which {
+            if !list.contains(&w) {
+                list.push(w);
             }
         }
     }
     let mut found: Vec<HashMap<u32, u64>> = vec![HashMap::new(); suspects.len()];
     for (i, stack) in places.stacks.iter().enumerate() {
-        let Some(which) = wanted.get(&folded.id(stack.stack, interner)) else {
+        let Some(which) = wanted.get(&stack.text) else {
             continue;
         };
-        let slot = places.tree.slot(places.columns, places.tree.leaf(i));
+        let slot = places.columns.stack_slots[i];
         for &s in which {
             *found[s].entry(slot).or_default() += stack.value;
         }

@@ -1,5 +1,5 @@
 //! The timeline section: the total per snapshot over time, drawn as an SVG
-//! chart from the bounded [`Series`](crate::model::series::Series), with axes,
+//! chart from the bounded [`Series`](crate::analysis::series::Series), with axes,
 //! `missing`, `partial` and `error` snapshots marked as stripes (a missing
 //! value is a gap in the line, never a zero), and per-bucket hover texts for
 //! the page's script.
@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use super::escape;
 use super::page::Report;
+use crate::analysis::series::Bucket;
 use crate::input::timestamp::Timestamp;
-use crate::model::series::Bucket;
 
 const WIDTH: f64 = 1000.0;
 const HEIGHT: f64 = 290.0;

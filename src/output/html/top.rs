@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 
 use super::escape;
 use super::page::Report;
-use super::stacks::TopStack;
+use crate::analysis::aggregate::TopStack;
+use crate::analysis::runtime_leaf_frames;
 use crate::model::{FrameId, Interner};
-use crate::output::fold::runtime_leaf_frames;
 
 /// Renders the top stacks section.
 pub fn render(report: &Report<'_>, out: &mut String) {

@@ -58,7 +58,7 @@ pub enum Take {
 }
 
 /// The selection rules, applied in order: status and time filters, then
-/// `--every`, then `--first`/`--last`.
+/// `--every`, then `--first`/`--last`. Default keeps every snapshot.
 #[derive(Debug, Clone)]
 pub struct Selection {
     /// Keep only these statuses; empty keeps all.
@@ -71,6 +71,18 @@ pub struct Selection {
     pub every: u64,
     /// How many to keep.
     pub take: Take,
+}
+
+impl Default for Selection {
+    fn default() -> Selection {
+        Selection {
+            statuses: Vec::new(),
+            since: None,
+            until: None,
+            every: 1,
+            take: Take::All,
+        }
+    }
 }
 
 /// Applies a [`Selection`] to snapshots one at a time; `T` is what is kept

@@ -7,11 +7,11 @@ use std::io::Write;
 use std::str::FromStr;
 
 use super::rows::elapsed_seconds;
+use crate::analysis::{FrameStyle, StackNamer, push_safe};
 use crate::assemble::Consumer;
 use crate::error::Error;
 use crate::input::timestamp::Timestamp;
 use crate::model::{Interner, Sample, Snapshot};
-use crate::output::fold::{FrameStyle, StackNamer, push_safe};
 
 /// What `--by` counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,10 +89,7 @@ impl<W: Write> ByWriter<W> {
             match self.key {
                 ByKey::Stack => {
                     let id = self.names.id(record.stack, interner);
-                    *self
-                        .counts
-                        .entry(self.names.text(id).to_string())
-                        .or_default() += n;
+                    *self.counts.entry(self.names.text(id)).or_default() += n;
                 }
                 ByKey::Func => {
                     funcs.clear();

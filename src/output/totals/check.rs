@@ -15,6 +15,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::analysis::regression::LeastSquares;
 use crate::assemble::Stats;
 use crate::model::{Snapshot, Status};
 
@@ -126,8 +127,8 @@ pub struct Measures {
     last: Option<u64>,
     first_complete: Option<u64>,
     last_complete: Option<u64>,
-    /// Least-squares sums over the complete snapshots: n, Σt, Σt², Σy, Σty.
-    sums: [f64; 5],
+    /// The least-squares line through the complete snapshots' totals.
+    line: LeastSquares,
     first_time: Option<crate::input::timestamp::Timestamp>,
 }
 
@@ -149,24 +150,20 @@ impl Measures {
             Some(time) => time.seconds_since(self.first_time.get_or_insert(time)),
             None => snap.index as f64,
         };
-        let y = total as f64;
-        for (sum, add) in self.sums.iter_mut().zip([1.0, t, t * t, y, t * y]) {
-            *sum += add;
-        }
+        self.line.add(t, total as f64);
     }
 
     fn value(&self, metric: Metric, stats: &Stats, suspects: usize) -> f64 {
-        let [n, st, stt, sy, sty] = self.sums;
         match metric {
             Metric::Total => self.largest.unwrap_or(0) as f64,
             Metric::Last => self.last.unwrap_or(0) as f64,
             Metric::Growth => {
                 self.last_complete.unwrap_or(0) as f64 - self.first_complete.unwrap_or(0) as f64
             }
-            Metric::Slope if n * stt - st * st > 0.0 => {
-                (n * sty - st * sy) / (n * stt - st * st) * 60.0
-            }
-            Metric::Slope => 0.0,
+            Metric::Slope => self
+                .line
+                .slope()
+                .map_or(0.0, |per_second| per_second * 60.0),
             Metric::Suspects => suspects as f64,
             Metric::Status(status) => stats.count(status) as f64,
             Metric::Unknown => stats.unknown_lines as f64,

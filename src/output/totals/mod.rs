@@ -13,14 +13,11 @@ mod rows;
 
 use std::io::Write;
 
-use bpaf::{Bpaf, OptionParser, Parser};
-
-use crate::assemble::{Consumer, Detail, Options};
-use crate::cli::{self, InputArgs, input_args};
-use crate::error::{EXIT_CHECK, Error};
+use crate::analysis::leak::{LeakFinder, Suspect};
+use crate::assemble::{Consumer, Detail, Options, Stats};
+use crate::error::Error;
 use crate::input::Source;
 use crate::model::{Interner, Snapshot};
-use crate::output::leak::{LeakTracker, Suspect};
 use crate::pipeline;
 pub use by::{BY_HEADER, ByKey, ByWriter};
 pub use check::{Check, Measures};
@@ -43,128 +40,69 @@ pub const HEADER: [&str; 13] = [
     "delay",
 ];
 
-// Command line of `pp-totals`. (A `//` comment: bpaf would print a doc comment as a heading.)
-#[derive(Debug, Clone, Bpaf)]
-pub struct TotalsArgs {
-    /// Write one row per key per snapshot instead, `index,time,elapsed_s,key,count`: KEY is
-    /// stack (folded as pp-fold folds it), func (goroutines whose stack contains the
-    /// function), label (`key=value`) or state (a dump's goroutine state).
-    #[bpaf(long("by"), argument("KEY"))]
-    by: Option<ByKey>,
-    /// Write the leak suspects instead, ranked, at the end of input:
-    /// `stack,first,last,peak,slope_per_min,score,rises,falls,since_index` (see below).
-    #[bpaf(long("leaks"))]
-    leaks: bool,
-    /// Exit with status 3 when CHECK holds at the end of input, naming it on stderr. CHECK
-    /// is METRIC OP NUMBER with OP one of > >= < <= == != and METRIC one of total (largest
-    /// total), last (last total), growth (last complete total minus the first), slope
-    /// (complete totals' least-squares slope per minute), suspects (number of leak
-    /// suspects), partial, missing, error (snapshots with that status), unknown (skipped
-    /// lines). Repeat the flag for several checks.
-    #[bpaf(long("fail-if"), argument("CHECK"), many)]
-    fail_if: Vec<Check>,
-    #[bpaf(external(input_args))]
-    input: InputArgs,
+/// What `pp-totals` writes and checks.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct TotalsOptions {
+    /// One row per key per snapshot instead of one per snapshot. Default is none.
+    pub by: Option<ByKey>,
+    /// The leak suspects instead of rows, at the end of input. Default is `false`.
+    pub leaks: bool,
+    /// Checks on the whole input. Default is none.
+    pub fail_if: Vec<Check>,
+    /// Stop at the first line not understood. Default is `false`.
+    pub strict: bool,
 }
 
-/// The `pp-totals` parser, with its help text (also the man page's source).
-pub fn parser() -> OptionParser<TotalsArgs> {
-    totals_args()
-        .guard(|a| !(a.leaks && a.by.is_some()), "--leaks cannot be used with --by")
-        .to_options()
-        .version(env!("CARGO_PKG_VERSION"))
-        .descr("count the goroutines in each snapshot of a Go profile log, as CSV")
-        .header(
-            "Reads a log of Go text profiles (the output of a loop that appends `date` and \
-             `curl -sS .../debug/pprof/goroutine?debug=1` to a file, or any Go text profile, or \
-             pp-split JSON lines) and writes one CSV row per snapshot: \
-             index,time,elapsed_s,kind,total,records,status, then the sums of the values of \
-             heap profiles (alloc_objects,alloc_space,inuse_objects,inuse_space, scaled as pprof \
-             scales them) and of block and mutex profiles (contentions,delay in nanoseconds), \
-             empty for other kinds. For a goroutine dump (debug=2, a traceback), total is its \
-             number of goroutines and records its groups of goroutines with the same stack and \
-             state. \
-             A row is written the moment its snapshot is complete, so it works live at the end \
-             of a pipe. Status is complete, partial (cut off, or counts below the total), missing \
-             (a timestamp with nothing after it) or error (the server answered something else). \
-             Times are ISO 8601, with the offset only where the timestamp line gave one.\n\n\
-             Leak suspects: for each stack, pp-totals keeps its count at the first and last \
-             snapshot, its peak, how often it rose and fell from one snapshot to the next, and a \
-             least-squares line through its counts over time (a snapshot without the stack counts \
-             as 0). Over at least 3 snapshots, a stack is a suspect when it ended at least 2 higher \
-             than it began, its line rises, it rose at least twice, and its steadiness (rises - \
-             falls) / (rises + falls) is at least 0.5; its score is the slope in goroutines per \
-             minute times its steadiness, so a stack that only grows ranks above one that \
-             oscillates, and one that comes and goes (0, 1, 0, 1) is no suspect. The profiler's own \
-             goroutine (net/http/pprof, runtime/pprof.write...) is never a suspect. A restart \
-             starts a new run: a total that falls after a missing or error snapshot, or falls \
-             below a quarter of the one before; each run is judged alone, a stack keeps its best \
-             score, and since_index says where its run began.",
-        )
-        .footer(FOOTER)
+/// What a `pp-totals` run found besides its output.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// What was read.
+    pub stats: Stats,
+    /// The checks that held, each with what it measured: `growth>100 (growth is 496)`.
+    pub failures: Vec<String>,
 }
 
-const FOOTER: &str = "\
-Exit status: 0 success; 1 unusable input (no profile found, --strict failure, unreadable file); 2 usage error; 3 a --fail-if check held.
-
-Examples:
- pp-totals prof.log
- while true; do date; curl -sS 'localhost:6060/debug/pprof/goroutine?debug=1'; sleep 1; done | pp-totals
- pp-totals --leaks prof.log | head -3
- pp-totals --by state prof-debug2.log
- pp-totals -q --fail-if 'growth>50' --fail-if 'suspects>0' prof.log > /dev/null";
-
-/// Runs `pp-totals`.
-pub fn run(args: TotalsArgs) -> Result<i32, Error> {
-    let sources = Source::from_args(&args.input.files);
-    let out = cli::Output::stdout();
-    let mode = match args.by {
+/// Writes the rows (or suspects) of `sources` to `out` as `options` say, and
+/// runs the checks.
+pub fn run(
+    options: &TotalsOptions,
+    sources: &[Source],
+    out: &mut impl Write,
+) -> Result<Outcome, Error> {
+    let mode = match options.by {
         Some(key) => Mode::By(ByWriter::new(out, key)?),
-        None if args.leaks => Mode::Leaks(out),
+        None if options.leaks => Mode::Leaks(out),
         None => Mode::Rows(TotalsWriter::new(out)?),
     };
-    let suspects = args.leaks || args.fail_if.iter().any(Check::needs_suspects);
-    let stacks = suspects || matches!(args.by, Some(ByKey::Stack | ByKey::Func));
+    let suspects = options.leaks || options.fail_if.iter().any(Check::needs_suspects);
+    let stacks = suspects || matches!(options.by, Some(ByKey::Stack | ByKey::Func));
     let mut totals = Totals {
         mode,
         measures: Measures::default(),
-        leaks: suspects.then(|| LeakTracker::new(0)),
+        leaks: suspects.then(|| LeakFinder::new(0)),
+        suspects: 0,
     };
-    let options = Options {
+    let parse = Options {
         detail: if stacks {
             Detail::Stacks
         } else {
             Detail::Counts
         },
-        strict: args.input.strict,
+        strict: options.strict,
         ..Options::default()
     };
-    let assembler = pipeline::run(&sources, options, &mut totals)?;
-    let suspects = totals
-        .leaks
-        .take()
-        .map(LeakTracker::suspects)
-        .unwrap_or_default();
-    match &mut totals.mode {
-        Mode::Rows(writer) => writer.flush()?,
-        Mode::By(writer) => writer.flush()?,
-        Mode::Leaks(out) => write_suspects(out, &suspects)?,
-    }
-    let code = cli::finish(assembler.stats(), args.input.quiet)?;
+    let assembler = pipeline::run(sources, parse, &mut totals)?;
+    let stats = assembler.stats().clone();
     let failures = totals
         .measures
-        .failures(&args.fail_if, assembler.stats(), suspects.len());
-    for failure in &failures {
-        cli::warn(&format!("check failed: {failure}"));
-    }
-    Ok(if failures.is_empty() {
-        code
-    } else {
-        EXIT_CHECK
-    })
+        .failures(&options.fail_if, &stats, totals.suspects);
+    Ok(Outcome { stats, failures })
 }
 
 /// Where rows go.
+// One per run: the size of its variants does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Mode<W: Write> {
     Rows(TotalsWriter<W>),
     By(ByWriter<W>),
@@ -177,7 +115,9 @@ enum Mode<W: Write> {
 struct Totals<W: Write> {
     mode: Mode<W>,
     measures: Measures,
-    leaks: Option<LeakTracker>,
+    leaks: Option<LeakFinder>,
+    /// How many suspects there were, once input ended.
+    suspects: usize,
 }
 
 impl<W: Write> Consumer for Totals<W> {
@@ -198,6 +138,21 @@ impl<W: Write> Consumer for Totals<W> {
             Mode::Rows(writer) => writer.idle(),
             Mode::By(writer) => writer.idle(),
             Mode::Leaks(_) => Ok(()),
+        }
+    }
+
+    /// Judges the leak suspects, writes them with `--leaks`, and flushes.
+    fn finish(&mut self, _: &Interner) -> Result<(), Error> {
+        let suspects = self
+            .leaks
+            .take()
+            .map(LeakFinder::suspects)
+            .unwrap_or_default();
+        self.suspects = suspects.len();
+        match &mut self.mode {
+            Mode::Rows(writer) => writer.flush(),
+            Mode::By(writer) => writer.flush(),
+            Mode::Leaks(out) => write_suspects(out, &suspects),
         }
     }
 }

@@ -9,8 +9,8 @@
 //! minimum, maximum and last value, and how many of its points were
 //! `missing`, `partial` or `error`, so gaps are shown as gaps, never as zero.
 
-use super::snapshot::Status;
 use crate::input::timestamp::Timestamp;
+use crate::model::Status;
 
 /// One observation: a snapshot's position, time, value and status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,16 +138,7 @@ impl Series {
 
     /// Merges neighbouring buckets pairwise and doubles the width.
     fn halve(&mut self) {
-        let merged: Vec<Bucket> = self
-            .buckets
-            .chunks(2)
-            .map(|pair| match pair {
-                [a, b] => a.merge(b),
-                [a] => *a,
-                _ => unreachable!("chunks(2) yields one or two"),
-            })
-            .collect();
-        self.buckets = merged;
+        self.buckets = merge_pairs(&self.buckets, |a, b| a.merge(&b));
         self.width *= 2;
     }
 
@@ -171,6 +162,19 @@ impl Series {
         let (first, rest) = self.buckets.split_first()?;
         Some(rest.iter().fold(*first, |all, b| all.merge(b)))
     }
+}
+
+/// Neighbours of `items` merged pairwise with `merge` (an odd last item
+/// stays as it is): how every bounded summary here halves its resolution.
+pub fn merge_pairs<T: Copy>(items: &[T], merge: impl Fn(T, T) -> T) -> Vec<T> {
+    items
+        .chunks(2)
+        .map(|pair| match *pair {
+            [a, b] => merge(a, b),
+            [a] => a,
+            _ => unreachable!("chunks(2) yields one or two"),
+        })
+        .collect()
 }
 
 #[cfg(test)]

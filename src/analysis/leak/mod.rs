@@ -21,7 +21,10 @@
 //! suspect of a stack that starts from zero again nor hides one that leaks
 //! in either run.
 
-use super::fold::{FrameStyle, StackNamer};
+use super::name::FrameStyle;
+use super::namer::StackNamer;
+use super::regression::LeastSquares;
+use super::series::merge_pairs;
 use crate::input::timestamp::Timestamp;
 use crate::model::{Interner, Kind, Sample, Snapshot, StackId, Status};
 
@@ -79,7 +82,8 @@ struct Track {
     falls: u64,
     sum_c: f64,
     sum_tc: f64,
-    best: Option<Suspect>,
+    /// Boxed: few stacks are suspects, and a track is kept for every stack.
+    best: Option<Box<Suspect>>,
     spark: Vec<u64>,
     spark_width: u64,
 }
@@ -94,8 +98,12 @@ struct Run {
 }
 
 /// Follows every stack over the snapshots; see the module documentation.
+///
+/// The tracker names no stacks itself: each snapshot comes with its records'
+/// text ids in a [`StackNamer`] that folds as [`LeakTracker::namer`] does
+/// (function names, nothing trimmed), shared with whatever else the caller
+/// aggregates. [`LeakFinder`] is a tracker with a namer of its own.
 pub struct LeakTracker {
-    names: StackNamer,
     tracks: Vec<Track>,
     run: Run,
     kind: Option<Kind>,
@@ -116,7 +124,6 @@ impl LeakTracker {
     /// A tracker keeping sparklines of at most `spark_len` points per stack (0 for none).
     pub fn new(spark_len: usize) -> LeakTracker {
         LeakTracker {
-            names: StackNamer::new(FrameStyle::Func, false),
             tracks: Vec::new(),
             run: Run::default(),
             kind: None,
@@ -131,8 +138,20 @@ impl LeakTracker {
         }
     }
 
-    /// Takes one snapshot. Snapshots of another kind than the first one's are ignored.
-    pub fn observe(&mut self, snap: &Snapshot, interner: &Interner) {
+    /// A namer that folds stacks as suspects are told apart: by function names.
+    pub fn namer() -> StackNamer {
+        StackNamer::new(FrameStyle::Func, false)
+    }
+
+    /// True when stacks folded in `style`, trimmed or not, are told apart as
+    /// suspects are, so their text ids can be the tracker's.
+    pub fn shares_names(style: FrameStyle, trim_runtime: bool) -> bool {
+        style == FrameStyle::Func && !trim_runtime
+    }
+
+    /// Takes one snapshot, `texts` being its records' text ids in `names`.
+    /// Snapshots of another kind than the first one's are ignored.
+    pub fn observe(&mut self, snap: &Snapshot, texts: &[u32], names: &StackNamer) {
         if !snap.status.has_profile() {
             self.gap |= matches!(snap.status, Status::Missing | Status::Error);
             return;
@@ -142,7 +161,7 @@ impl LeakTracker {
         }
         let total = snap.total.unwrap_or_else(|| snap.counted());
         if self.restarted(total) {
-            self.end_run();
+            self.end_run(names);
             self.run = Run {
                 since_index: snap.index,
                 ..Run::default()
@@ -161,8 +180,8 @@ impl LeakTracker {
         // A snapshot's counts per stack, in a dense array (stack text ids are
         // small): cheaper than a map for each record.
         let mut touched = std::mem::take(&mut self.touched);
-        for record in &snap.records {
-            let id = self.names.id(record.stack, interner) as usize;
+        for (record, &id) in snap.records.iter().zip(texts) {
+            let id = id as usize;
             if id >= self.counts.len() {
                 self.counts.resize(id + 1, None);
             }
@@ -204,9 +223,13 @@ impl LeakTracker {
     }
 
     /// The suspects, best first, after the last snapshot.
-    pub fn suspects(mut self) -> Vec<Suspect> {
-        self.end_run();
-        let mut suspects: Vec<Suspect> = self.tracks.into_iter().filter_map(|t| t.best).collect();
+    pub fn suspects(mut self, names: &StackNamer) -> Vec<Suspect> {
+        self.end_run(names);
+        let mut suspects: Vec<Suspect> = self
+            .tracks
+            .into_iter()
+            .filter_map(|t| t.best.map(|b| *b))
+            .collect();
         suspects.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
@@ -274,16 +297,16 @@ impl LeakTracker {
     }
 
     /// Judges every stack on the run that ends, keeps its best, and forgets the run.
-    fn end_run(&mut self) {
+    fn end_run(&mut self, names: &StackNamer) {
         let run = std::mem::take(&mut self.run);
         for (id, track) in self.tracks.iter_mut().enumerate() {
             if track.seen != 0 {
-                let stack = self.names.text(id as u32);
-                let stack_id = self.names.representative(id as u32).0;
-                if let Some(suspect) = judge(track, &run, stack, stack_id)
+                let stack = names.text(id as u32);
+                let stack_id = names.representative(id as u32).0;
+                if let Some(suspect) = judge(track, &run, &stack, stack_id)
                     && track.best.as_ref().is_none_or(|b| suspect.score > b.score)
                 {
-                    track.best = Some(suspect);
+                    track.best = Some(Box::new(suspect));
                 }
             }
             let best = track.best.take();
@@ -305,6 +328,46 @@ impl LeakTracker {
     }
 }
 
+/// A [`LeakTracker`] with a namer of its own, for consumers that fold
+/// nothing else (`pp-totals --leaks`).
+pub struct LeakFinder {
+    names: StackNamer,
+    tracker: LeakTracker,
+    texts: Vec<u32>,
+}
+
+impl LeakFinder {
+    /// A finder keeping sparklines of at most `spark_len` points per stack (0 for none).
+    pub fn new(spark_len: usize) -> LeakFinder {
+        LeakFinder {
+            names: LeakTracker::namer(),
+            tracker: LeakTracker::new(spark_len),
+            texts: Vec::new(),
+        }
+    }
+
+    /// The tracker, for its counts so far.
+    pub fn tracker(&self) -> &LeakTracker {
+        &self.tracker
+    }
+
+    /// Takes one snapshot (see [`LeakTracker::observe`]).
+    pub fn observe(&mut self, snap: &Snapshot, interner: &Interner) {
+        self.texts.clear();
+        if snap.status.has_profile() {
+            for record in &snap.records {
+                self.texts.push(self.names.id(record.stack, interner));
+            }
+        }
+        self.tracker.observe(snap, &self.texts, &self.names);
+    }
+
+    /// The suspects, best first, after the last snapshot.
+    pub fn suspects(self) -> Vec<Suspect> {
+        self.tracker.suspects(&self.names)
+    }
+}
+
 /// The suspect a track makes over `run`, if it is one.
 fn judge(track: &Track, run: &Run, stack: &str, stack_id: StackId) -> Option<Suspect> {
     let n = run.snapshots as f64;
@@ -319,11 +382,17 @@ fn judge(track: &Track, run: &Run, stack: &str, stack_id: StackId) -> Option<Sus
     } else {
         track.least
     };
-    let denominator = n * run.sum_tt - run.sum_t * run.sum_t;
-    if run.snapshots < MIN_SNAPSHOTS || denominator <= 0.0 || is_profiler(stack) {
+    let line = LeastSquares {
+        n,
+        sum_t: run.sum_t,
+        sum_tt: run.sum_tt,
+        sum_y: track.sum_c,
+        sum_ty: track.sum_tc,
+    };
+    if run.snapshots < MIN_SNAPSHOTS || is_profiler(stack) {
         return None;
     }
-    let slope = (n * track.sum_tc - run.sum_t * track.sum_c) / denominator * 60.0;
+    let slope = line.slope()? * 60.0;
     let rises = track.rises;
     let steadiness = (rises as f64 - falls as f64) / (rises + falls).max(1) as f64;
     let grows = last >= track.first + MIN_GROWTH
@@ -365,131 +434,10 @@ fn spark_add(track: &mut Track, slot: u64, count: u64, width: u64) {
 fn spark_compact(track: &mut Track, width: u64) {
     track.spark_width = track.spark_width.max(1);
     while track.spark_width < width {
-        let merged: Vec<u64> = track
-            .spark
-            .chunks(2)
-            .map(|pair| pair.iter().copied().max().unwrap_or(0))
-            .collect();
-        track.spark = merged;
+        track.spark = merge_pairs(&track.spark, u64::max);
         track.spark_width *= 2;
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{FrameRef, Record, StackId};
-
-    /// Feeds snapshots whose stacks are one function each: `(status, [(func, count)])`.
-    fn suspects(snapshots: &[(Status, &[(&str, u64)])]) -> Vec<(String, u64)> {
-        let mut interner = Interner::new();
-        let mut tracker = LeakTracker::new(8);
-        for (index, (status, counts)) in snapshots.iter().enumerate() {
-            let mut snap = Snapshot::default();
-            snap.index = index as u64;
-            snap.kind = Kind::Goroutine;
-            snap.status = *status;
-            for (func, count) in counts.iter() {
-                let frame = interner.frame(FrameRef {
-                    func: func.as_bytes(),
-                    file: b"",
-                    line: 0,
-                });
-                let stack: StackId = interner.stack(&[frame]);
-                snap.push_record(Record::new(*count, stack), b"");
-            }
-            snap.total = status.has_profile().then(|| snap.counted());
-            tracker.observe(&snap, &interner);
-        }
-        tracker
-            .suspects()
-            .into_iter()
-            .map(|s| (s.stack, s.since_index))
-            .collect()
-    }
-
-    const C: Status = Status::Complete;
-
-    #[test]
-    fn growth_beats_oscillation_and_constants_are_not_suspects() {
-        let series: Vec<(Status, Vec<(&str, u64)>)> = [
-            (1, 1, 5, 1, 0),
-            (2, 3, 5, 0, 1),
-            (3, 2, 5, 1, 0),
-            (4, 4, 5, 0, 1),
-            (5, 5, 5, 1, 0),
-            (6, 6, 5, 0, 1),
-        ]
-        .into_iter()
-        .map(|(a, b, c, d, e)| {
-            let counts = vec![
-                ("leak", a),
-                ("wobbly", b),
-                ("steady", c),
-                ("flicker", d),
-                ("runtime/pprof.writeGoroutine", a + e),
-            ];
-            (C, counts)
-        })
-        .collect();
-        let input: Vec<(Status, &[(&str, u64)])> =
-            series.iter().map(|(s, c)| (*s, c.as_slice())).collect();
-        assert_eq!(
-            suspects(&input),
-            [("leak".to_string(), 0), ("wobbly".to_string(), 0)]
-        );
-    }
-
-    #[test]
-    fn a_restart_starts_a_new_run() {
-        let run = |counts: &'static [u64]| {
-            counts
-                .iter()
-                .map(|&c| (C, vec![("quote", c), ("base", 50)]))
-                .collect::<Vec<_>>()
-        };
-        // Leaks before the restart, steady after: found in its first run.
-        let mut series = run(&[10, 20, 30, 40]);
-        series.push((Status::Missing, vec![]));
-        series.extend(run(&[1, 1, 1, 1, 1]));
-        let input: Vec<(Status, &[(&str, u64)])> =
-            series.iter().map(|(s, c)| (*s, c.as_slice())).collect();
-        assert_eq!(suspects(&input), [("quote".to_string(), 0)]);
-        // Steady before, leaks after: found in its second run, which begins at index 5.
-        let mut series = run(&[30, 30, 30, 30]);
-        series.push((Status::Missing, vec![]));
-        series.extend(run(&[1, 5, 9, 13, 17]));
-        let input: Vec<(Status, &[(&str, u64)])> =
-            series.iter().map(|(s, c)| (*s, c.as_slice())).collect();
-        assert_eq!(suspects(&input), [("quote".to_string(), 5)]);
-    }
-
-    #[test]
-    fn sparklines_stay_bounded() {
-        let mut interner = Interner::new();
-        let mut tracker = LeakTracker::new(8);
-        let frame = interner.frame(FrameRef {
-            func: b"leak",
-            file: b"",
-            line: 0,
-        });
-        let stack = interner.stack(&[frame]);
-        for index in 0..100u64 {
-            let mut snap = Snapshot::default();
-            snap.index = index;
-            snap.kind = Kind::Goroutine;
-            snap.status = C;
-            snap.push_record(Record::new(index + 1, stack), b"");
-            snap.total = Some(index + 1);
-            tracker.observe(&snap, &interner);
-        }
-        assert_eq!(tracker.snapshots(), 100);
-        let tracker_points = tracker.sparkline_points();
-        let suspects = tracker.suspects();
-        let line = &suspects[0].sparkline;
-        assert!(line.len() <= 8 && line.len() >= 4, "{line:?}");
-        assert!(line.windows(2).all(|w| w[0] < w[1]), "{line:?}");
-        assert_eq!(*line.last().unwrap(), 100);
-        assert_eq!(tracker_points, line.len(), "the stack is there to the end");
-    }
-}
+mod tests;

@@ -12,12 +12,7 @@
 //! 4. a name starting with `#` gets `_` for it, so no line starts like a comment;
 //! 5. an empty name becomes `[unknown]`.
 
-use std::hash::BuildHasher;
-
-use foldhash::fast::FixedState;
-use hashbrown::HashTable;
-
-use crate::model::{Frame, FrameId, Interner, StackId};
+use crate::model::{Frame, FrameId, Interner};
 
 /// What a frame is written as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -116,81 +111,6 @@ pub fn push_safe(name: &str, out: &mut String) {
     }
     if out[start..].starts_with('#') {
         out.replace_range(start..start + 1, "_");
-    }
-}
-
-/// Folds stacks into their text (`root;...;leaf`), once per distinct stack
-/// id, and names each distinct text by a small id. Stacks that fold to the
-/// same text (they differ only in what the style leaves out, or in trimmed
-/// runtime frames) share an id.
-#[derive(Debug, Default)]
-pub struct StackNamer {
-    style: FrameStyle,
-    trim_runtime: bool,
-    /// Stack id → text id + 1; 0 = not folded yet.
-    ids: Vec<u32>,
-    texts: Vec<String>,
-    /// For each text: one stack that folds to it, and its trimmed leaf frames.
-    representatives: Vec<(StackId, usize)>,
-    /// Text → text id, keyed by `texts[id]`: each text is kept once.
-    by_text: HashTable<u32>,
-    hasher: FixedState,
-}
-
-impl StackNamer {
-    /// A namer writing frames in `style`, dropping parked runtime leaves when `trim_runtime`.
-    pub fn new(style: FrameStyle, trim_runtime: bool) -> StackNamer {
-        StackNamer {
-            style,
-            trim_runtime,
-            ..StackNamer::default()
-        }
-    }
-
-    /// The text id of `stack`, folding it the first time.
-    pub fn id(&mut self, stack: StackId, interner: &Interner) -> u32 {
-        let slot = stack.index();
-        if slot >= self.ids.len() {
-            self.ids.resize(slot + 1, 0);
-        }
-        if self.ids[slot] == 0 {
-            let frames = interner.frames_of(stack);
-            let skip = if self.trim_runtime {
-                runtime_leaf_frames(frames, interner)
-            } else {
-                0
-            };
-            let text = fold_frames(&frames[skip..], self.style, interner);
-            let id = self.text_id(text, (stack, skip));
-            self.ids[slot] = id + 1;
-        }
-        self.ids[slot] - 1
-    }
-
-    /// The id of `text`, adding it with its representative if it is new.
-    fn text_id(&mut self, text: String, representative: (StackId, usize)) -> u32 {
-        let hash = self.hasher.hash_one(&text);
-        let texts = &self.texts;
-        if let Some(&id) = self.by_text.find(hash, |&id| texts[id as usize] == text) {
-            return id;
-        }
-        let id = self.texts.len() as u32;
-        self.texts.push(text);
-        self.representatives.push(representative);
-        let (texts, hasher) = (&self.texts, &self.hasher);
-        self.by_text
-            .insert_unique(hash, id, |&id| hasher.hash_one(&texts[id as usize]));
-        id
-    }
-
-    /// The folded text of text id `id`.
-    pub fn text(&self, id: u32) -> &str {
-        &self.texts[id as usize]
-    }
-
-    /// One stack that folds to text id `id`, and how many leaf frames were trimmed.
-    pub fn representative(&self, id: u32) -> (StackId, usize) {
-        self.representatives[id as usize]
     }
 }
 

@@ -1,0 +1,133 @@
+//! `pp-html`'s command line: its bpaf parser, and the mapping of its
+//! arguments onto [`html::HtmlOptions`].
+
+use std::io::Write;
+
+use bpaf::{Bpaf, OptionParser, Parser};
+
+use super::{InputArgs, Output, input_args};
+use crate::analysis::{Aggregate, AggregateOptions, FrameStyle};
+use crate::error::Error;
+use crate::input::Source;
+use crate::model::Kind;
+use crate::output::html::{self, HtmlOptions};
+
+// Command line of `pp-html`. (A `//` comment: bpaf would print a doc comment as a heading.)
+#[derive(Debug, Clone, Bpaf)]
+struct HtmlArgs {
+    /// How a stack's counts over the snapshots become one number in the call tree, the
+    /// flame graph and the top stacks, as in pp-fold: sum, max (the most in any one
+    /// snapshot), last (in the last snapshot) or mean.
+    #[bpaf(
+        long("aggregate"),
+        argument("HOW"),
+        fallback(Aggregate::Sum),
+        display_fallback
+    )]
+    aggregate: Aggregate,
+    /// Put each record's pprof labels at the root of its stack, one frame per label
+    /// (`handler=order`), as in pp-fold.
+    #[bpaf(long("labels"))]
+    labels: bool,
+    /// For goroutine dumps (debug=2, tracebacks): put each goroutine's state at the root
+    /// (`[chan receive]`), as in pp-fold.
+    #[bpaf(long("state"))]
+    state: bool,
+    /// Drop the scheduler frames at the leaf that every blocked goroutine shares
+    /// (runtime.gopark, runtime.selectgo, ...), as in pp-fold.
+    #[bpaf(long("trim-runtime"))]
+    trim_runtime: bool,
+    /// Tell frames apart by function, file and line, as pp-fold --lines does; by default
+    /// frames of one function at different lines are one node.
+    #[bpaf(long("lines"))]
+    lines: bool,
+    /// Report only profiles of this kind (goroutine, threadcreate, ...): needed when the
+    /// input holds several kinds, whose counts cannot be added together.
+    #[bpaf(long("kind"), argument("KIND"))]
+    kind: Option<Kind>,
+    /// The value to report, for profiles that carry several (heap: alloc_objects,
+    /// alloc_space, inuse_objects, inuse_space; block and mutex: contentions, delay); the
+    /// default is pprof's default for the kind, as in pp-fold.
+    #[bpaf(long("value"), argument("NAME"))]
+    value: Option<String>,
+    /// The page's title; the default names the input.
+    #[bpaf(long("title"), argument("TEXT"))]
+    title: Option<String>,
+    /// How many stacks the top stacks table lists.
+    #[bpaf(long("top"), argument("N"), fallback(25), display_fallback)]
+    top: usize,
+    #[bpaf(external(input_args))]
+    input: InputArgs,
+}
+
+/// Parses `pp-html`'s command line and runs it, then exits.
+pub fn main() -> ! {
+    super::main("pp-html", options(), run)
+}
+
+/// The `pp-html` parser, with its help text (also the man page's source).
+pub fn parser() -> OptionParser<impl Sized> {
+    options()
+}
+
+fn options() -> OptionParser<HtmlArgs> {
+    html_args()
+        .to_options()
+        .version(env!("CARGO_PKG_VERSION"))
+        .descr("write one self-contained HTML report of a log of Go profiles")
+        .header(
+            "Reads a log of Go text profiles (timestamp lines between goroutine?debug=1 \
+             profiles), any Go text profile, or pp-split JSON lines, and writes one HTML page \
+             on standard output: a summary (snapshots by status, time range, min/median/max \
+             total), the leak suspects (the stacks that grow steadily, ranked as pp-totals \
+             --leaks ranks them, each with a sparkline and links to its place in the call tree \
+             and the flame graph), the total per snapshot over time as a chart with missing, \
+             partial and error snapshots marked, the call tree root to leaf with each frame's cumulative \
+             and self count and file:line (expand, collapse, search), an interactive flame \
+             graph, and the heaviest stacks with their count in the first and last snapshot \
+             and at their peak. Counts are aggregated exactly as pp-fold aggregates them, with \
+             the same options. Leak suspects are stacks by function name whatever the options; \
+             a suspect's links open the nodes of the call tree (up to 20) where its stack ends \
+             as the options fold it (under each label or state root, at each line with --lines, at \
+             its trimmed path with --trim-runtime), the heaviest first, and none when its \
+             count there is 0 (--aggregate last). #suspect=N in the page's address opens \
+             suspect N. The page loads nothing from the network and opens from a file, \
+             offline; memory stays bounded for logs of any length.",
+        )
+        .footer(FOOTER)
+}
+
+const FOOTER: &str = "\
+Exit status: 0 success; 1 unusable input (no profile found, kinds that cannot be added, --strict failure, unreadable file); 2 usage error.
+
+Examples:
+ pp-html prof.log > prof.html
+ pp-html --aggregate last --trim-runtime --title 'shop, Friday' prof.log > shop.html
+ pp-split --since 2026-11-27T15:14:00 prof.log | pp-html --labels > window.html";
+
+/// Runs `pp-html`.
+fn run(args: HtmlArgs) -> Result<i32, Error> {
+    let options = HtmlOptions {
+        aggregate: AggregateOptions {
+            aggregate: args.aggregate,
+            style: if args.lines {
+                FrameStyle::FuncFileLine
+            } else {
+                FrameStyle::Func
+            },
+            labels: args.labels,
+            state: args.state,
+            trim_runtime: args.trim_runtime,
+            kind: args.kind,
+            value: args.value,
+            ..AggregateOptions::default()
+        },
+        title: args.title,
+        top: args.top,
+        strict: args.input.strict,
+    };
+    let mut out = Output::stdout();
+    let stats = html::run(&options, &Source::from_args(&args.input.files), &mut out)?;
+    out.flush()?;
+    super::finish(&stats, args.input.quiet)
+}

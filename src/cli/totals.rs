@@ -1,0 +1,110 @@
+//! `pp-totals`' command line: its bpaf parser, and the mapping of its
+//! arguments onto [`totals::TotalsOptions`].
+
+use bpaf::{Bpaf, OptionParser, Parser};
+
+use super::{InputArgs, Output, input_args};
+use crate::error::{EXIT_CHECK, Error};
+use crate::input::Source;
+use crate::output::totals::{self, ByKey, Check, TotalsOptions};
+
+// Command line of `pp-totals`. (A `//` comment: bpaf would print a doc comment as a heading.)
+#[derive(Debug, Clone, Bpaf)]
+struct TotalsArgs {
+    /// Write one row per key per snapshot instead, `index,time,elapsed_s,key,count`: KEY is
+    /// stack (folded as pp-fold folds it), func (goroutines whose stack contains the
+    /// function), label (`key=value`) or state (a dump's goroutine state).
+    #[bpaf(long("by"), argument("KEY"))]
+    by: Option<ByKey>,
+    /// Write the leak suspects instead, ranked, at the end of input:
+    /// `stack,first,last,peak,slope_per_min,score,rises,falls,since_index` (see below).
+    #[bpaf(long("leaks"))]
+    leaks: bool,
+    /// Exit with status 3 when CHECK holds at the end of input, naming it on stderr. CHECK
+    /// is METRIC OP NUMBER with OP one of > >= < <= == != and METRIC one of total (largest
+    /// total), last (last total), growth (last complete total minus the first), slope
+    /// (complete totals' least-squares slope per minute), suspects (number of leak
+    /// suspects), partial, missing, error (snapshots with that status), unknown (skipped
+    /// lines). Repeat the flag for several checks.
+    #[bpaf(long("fail-if"), argument("CHECK"), many)]
+    fail_if: Vec<Check>,
+    #[bpaf(external(input_args))]
+    input: InputArgs,
+}
+
+/// Parses `pp-totals`'s command line and runs it, then exits.
+pub fn main() -> ! {
+    super::main("pp-totals", options(), run)
+}
+
+/// The `pp-totals` parser, with its help text (also the man page's source).
+pub fn parser() -> OptionParser<impl Sized> {
+    options()
+}
+
+fn options() -> OptionParser<TotalsArgs> {
+    totals_args()
+        .guard(|a| !(a.leaks && a.by.is_some()), "--leaks cannot be used with --by")
+        .to_options()
+        .version(env!("CARGO_PKG_VERSION"))
+        .descr("count the goroutines in each snapshot of a Go profile log, as CSV")
+        .header(
+            "Reads a log of Go text profiles (the output of a loop that appends `date` and \
+             `curl -sS .../debug/pprof/goroutine?debug=1` to a file, or any Go text profile, or \
+             pp-split JSON lines) and writes one CSV row per snapshot: \
+             index,time,elapsed_s,kind,total,records,status, then the sums of the values of \
+             heap profiles (alloc_objects,alloc_space,inuse_objects,inuse_space, scaled as pprof \
+             scales them) and of block and mutex profiles (contentions,delay in nanoseconds), \
+             empty for other kinds. For a goroutine dump (debug=2, a traceback), total is its \
+             number of goroutines and records its groups of goroutines with the same stack and \
+             state. \
+             A row is written the moment its snapshot is complete, so it works live at the end \
+             of a pipe. Status is complete, partial (cut off, or counts below the total), missing \
+             (a timestamp with nothing after it) or error (the server answered something else). \
+             Times are ISO 8601, with the offset only where the timestamp line gave one.\n\n\
+             Leak suspects: for each stack, pp-totals keeps its count at the first and last \
+             snapshot, its peak, how often it rose and fell from one snapshot to the next, and a \
+             least-squares line through its counts over time (a snapshot without the stack counts \
+             as 0). Over at least 3 snapshots, a stack is a suspect when it ended at least 2 higher \
+             than it began, its line rises, it rose at least twice, and its steadiness (rises - \
+             falls) / (rises + falls) is at least 0.5; its score is the slope in goroutines per \
+             minute times its steadiness, so a stack that only grows ranks above one that \
+             oscillates, and one that comes and goes (0, 1, 0, 1) is no suspect. The profiler's own \
+             goroutine (net/http/pprof, runtime/pprof.write...) is never a suspect. A restart \
+             starts a new run: a total that falls after a missing or error snapshot, or falls \
+             below a quarter of the one before; each run is judged alone, a stack keeps its best \
+             score, and since_index says where its run began.",
+        )
+        .footer(FOOTER)
+}
+
+const FOOTER: &str = "\
+Exit status: 0 success; 1 unusable input (no profile found, --strict failure, unreadable file); 2 usage error; 3 a --fail-if check held.
+
+Examples:
+ pp-totals prof.log
+ while true; do date; curl -sS 'localhost:6060/debug/pprof/goroutine?debug=1'; sleep 1; done | pp-totals
+ pp-totals --leaks prof.log | head -3
+ pp-totals --by state prof-debug2.log
+ pp-totals -q --fail-if 'growth>50' --fail-if 'suspects>0' prof.log > /dev/null";
+
+/// Runs `pp-totals`.
+fn run(args: TotalsArgs) -> Result<i32, Error> {
+    let options = TotalsOptions {
+        by: args.by,
+        leaks: args.leaks,
+        fail_if: args.fail_if,
+        strict: args.input.strict,
+    };
+    let mut out = Output::stdout();
+    let outcome = totals::run(&options, &Source::from_args(&args.input.files), &mut out)?;
+    let code = super::finish(&outcome.stats, args.input.quiet)?;
+    for failure in &outcome.failures {
+        super::warn(&format!("check failed: {failure}"));
+    }
+    Ok(if outcome.failures.is_empty() {
+        code
+    } else {
+        EXIT_CHECK
+    })
+}
