@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::input::event::Event;
 use crate::input::goroutine::Header;
 use crate::input::line::Line;
-use crate::model::{FastMap, FrameId, FrameRef, Interner, Record, Sample, StackId, Status};
+use crate::model::{FastMap, FrameId, FrameRef, Interner, Kind, Record, Sample, StackId, Status};
 
 /// The open dump: its groups, and the goroutine being read.
 #[derive(Debug, Default)]
@@ -21,59 +21,123 @@ pub(super) struct Dump {
     goroutines: u64,
     seen: FastMap<u64, ()>,
     groups: FastMap<(StackId, u32), usize>,
-    /// A goroutine is being read.
-    open: bool,
-    state: u32,
-    wait_minutes: u32,
-    frames: Vec<FrameId>,
-    /// The function of a call whose place line has not come yet (in
-    /// `call`, reused), when `has_call`.
-    call: Vec<u8>,
-    has_call: bool,
-    /// The next place line is the creator's, not a frame.
-    creator: bool,
-    /// Inside an ancestor's stack.
-    ancestor: bool,
-    truncated: bool,
-    /// A call never got its place line.
-    dangling: bool,
+    goroutine: Goroutine,
+    /// The dump was cut off (a line without its end), or a call never got
+    /// its place line: it is partial.
+    pub(super) cut: bool,
 }
 
 impl Dump {
     /// Forgets everything, keeping allocations.
-    pub(super) fn clear(&mut self) {
-        let mut seen = std::mem::take(&mut self.seen);
-        let mut groups = std::mem::take(&mut self.groups);
-        let mut frames = std::mem::take(&mut self.frames);
-        let mut call = std::mem::take(&mut self.call);
-        seen.clear();
-        groups.clear();
-        frames.clear();
-        call.clear();
-        *self = Dump {
-            seen,
-            groups,
-            frames,
-            call,
-            ..Dump::default()
-        };
+    fn clear(&mut self) {
+        self.goroutines = 0;
+        self.seen.clear();
+        self.groups.clear();
+        self.goroutine.clear();
+        self.goroutine.call.pending = false;
+        self.cut = false;
     }
 }
 
-impl Dump {
+/// Where the reading of one goroutine is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Step {
+    /// No goroutine is being read (before the first header, after a blank line).
+    #[default]
+    Between,
+    /// In the goroutine's stack: calls and their places.
+    Stack,
+    /// After `created by`: the next place line is the creator's, not a frame.
+    Creator,
+    /// In an ancestor's stack (`[originating from goroutine N]:`): skipped.
+    Ancestors,
+}
+
+/// The goroutine being read; its buffers are reused from one to the next.
+#[derive(Debug, Default)]
+struct Goroutine {
+    step: Step,
+    state: u32,
+    wait_minutes: u32,
+    frames: Vec<FrameId>,
+    call: PendingCall,
+    /// Frames were elided.
+    truncated: bool,
+}
+
+/// The function of a call whose place line has not come yet.
+#[derive(Debug, Default)]
+struct PendingCall {
+    func: Vec<u8>,
+    pending: bool,
+}
+
+impl PendingCall {
+    fn set(&mut self, func: &[u8]) {
+        self.func.clear();
+        self.func.extend_from_slice(func);
+        self.pending = true;
+    }
+
+    /// The pending call's function, which is no longer pending.
+    fn take(&mut self) -> Option<&[u8]> {
+        std::mem::take(&mut self.pending).then_some(&self.func[..])
+    }
+}
+
+impl Goroutine {
+    fn begin(&mut self, header: &Header<'_>, interner: &mut Interner) {
+        self.step = Step::Stack;
+        self.state = interner.state(&String::from_utf8_lossy(header.state));
+        self.wait_minutes = header.wait_minutes.unwrap_or(0);
+    }
+
     /// A call whose place line never came is kept as a frame without a
-    /// place, and marks the dump as cut.
-    fn keep_dangling_call(&mut self, interner: &mut Interner) {
-        if self.has_call {
-            self.has_call = false;
-            self.dangling = true;
-            let frame = FrameRef {
-                func: &self.call,
-                file: b"",
-                line: 0,
-            };
-            self.frames.push(interner.frame(frame));
+    /// place; true when there was one (the dump is then cut).
+    fn keep_dangling_call(&mut self, interner: &mut Interner) -> bool {
+        let Some(func) = self.call.take() else {
+            return false;
+        };
+        let frame = FrameRef {
+            func,
+            file: b"",
+            line: 0,
+        };
+        self.frames.push(interner.frame(frame));
+        true
+    }
+
+    /// Takes one line of the stack; false when it does not belong there.
+    /// Sets `cut` when a call never got its place.
+    #[inline]
+    fn take(&mut self, event: Event<'_>, interner: &mut Interner, cut: &mut bool) -> bool {
+        match event {
+            _ if self.step == Step::Ancestors => {}
+            Event::Call(func) => {
+                *cut |= self.keep_dangling_call(interner);
+                self.call.set(func);
+            }
+            Event::Place { file, line } if self.step != Step::Creator => {
+                let Some(func) = self.call.take() else {
+                    return false;
+                };
+                self.frames
+                    .push(interner.frame(FrameRef { func, file, line }));
+            }
+            Event::Place { .. } => self.step = Step::Stack,
+            Event::CreatedBy(_) => self.step = Step::Creator,
+            Event::Elided => self.truncated = true,
+            Event::Ancestor => self.step = Step::Ancestors,
+            _ => {}
         }
+        true
+    }
+
+    /// Forgets the goroutine, keeping the buffers.
+    fn clear(&mut self) {
+        self.step = Step::Between;
+        self.frames.clear();
+        self.truncated = false;
     }
 }
 
@@ -88,35 +152,15 @@ impl Assembler {
         if let Event::GoroutineHeader(header) = event {
             return self.on_goroutine_header(header, line, consumer);
         }
-        if self.state != State::Dump || !self.dump.open {
+        let State::Dump(dump) = &mut self.state else {
+            return self.unknown(line);
+        };
+        let goroutine = &mut dump.goroutine;
+        if goroutine.step == Step::Between {
             return self.unknown(line);
         }
-        let dump = &mut self.dump;
-        match event {
-            _ if dump.ancestor => {}
-            Event::Call(func) => {
-                dump.keep_dangling_call(&mut self.interner);
-                dump.call.clear();
-                dump.call.extend_from_slice(func);
-                dump.has_call = true;
-            }
-            Event::Place { file, line: number } if !dump.creator => {
-                if !dump.has_call {
-                    return self.unknown(line);
-                }
-                dump.has_call = false;
-                let frame = FrameRef {
-                    func: &dump.call,
-                    file,
-                    line: number,
-                };
-                dump.frames.push(self.interner.frame(frame));
-            }
-            Event::Place { .. } => dump.creator = false,
-            Event::CreatedBy(_) => dump.creator = true,
-            Event::Elided => dump.truncated = true,
-            Event::Ancestor => dump.ancestor = true,
-            _ => {}
+        if !goroutine.take(event, &mut self.interner, &mut dump.cut) {
+            return self.unknown(line);
         }
         self.keep(line);
         Ok(())
@@ -128,77 +172,77 @@ impl Assembler {
         line: &Line<'_>,
         consumer: &mut impl Consumer,
     ) -> Result<(), Error> {
-        match self.state {
+        match &self.state {
             // The same id again: a second dump follows the first.
-            State::Dump if self.dump.seen.contains_key(&header.id) => {
-                self.start_dump(line, consumer)?
-            }
-            State::Dump => {
+            State::Dump(dump) if !dump.seen.contains_key(&header.id) => {
                 self.end_goroutine();
                 self.keep(line);
             }
             _ => self.start_dump(line, consumer)?,
         }
-        let dump = &mut self.dump;
-        dump.goroutines += 1;
-        dump.seen.insert(header.id, ());
-        dump.open = true;
-        dump.state = self.interner.state(&String::from_utf8_lossy(header.state));
-        dump.wait_minutes = header.wait_minutes.unwrap_or(0);
+        if let State::Dump(dump) = &mut self.state {
+            dump.goroutines += 1;
+            dump.seen.insert(header.id, ());
+            dump.goroutine.begin(&header, &mut self.interner);
+        }
         Ok(())
     }
 
     fn start_dump(&mut self, line: &Line<'_>, consumer: &mut impl Consumer) -> Result<(), Error> {
-        if self.state == State::Dump {
+        if matches!(self.state, State::Dump(_)) {
             self.finish(consumer)?;
         }
         self.begin_profile(line, consumer)?;
-        self.snap.kind.push_str("goroutine");
+        self.snap.kind = Kind::Goroutine;
         self.snap.sample = Sample::Count;
-        self.state = State::Dump;
+        let mut dump = std::mem::take(&mut self.spare_dump);
+        dump.clear();
+        self.state = State::Dump(dump);
         Ok(())
     }
 
     /// Ends the goroutine being read: adds it to its group.
     pub(super) fn end_goroutine(&mut self) {
-        let dump = &mut self.dump;
-        if !dump.open {
+        let State::Dump(dump) = &mut self.state else {
+            return;
+        };
+        let goroutine = &mut dump.goroutine;
+        if goroutine.step == Step::Between {
             return;
         }
-        dump.keep_dangling_call(&mut self.interner);
-        let stack = self.interner.stack(&dump.frames);
-        let minutes = dump.wait_minutes;
-        match dump.groups.get(&(stack, dump.state)) {
+        dump.cut |= goroutine.keep_dangling_call(&mut self.interner);
+        let stack = self.interner.stack(&goroutine.frames);
+        let minutes = goroutine.wait_minutes;
+        match dump.groups.get(&(stack, goroutine.state)) {
             Some(&index) => {
                 let record = &mut self.snap.records[index];
                 record.count += 1;
                 record.values[0] += 1;
-                record.truncated |= dump.truncated;
+                record.truncated |= goroutine.truncated;
                 let (least, most) = record.wait_minutes.unwrap_or((minutes, minutes));
                 record.wait_minutes = Some((least.min(minutes), most.max(minutes)));
             }
             None => {
                 dump.groups
-                    .insert((stack, dump.state), self.snap.records.len());
+                    .insert((stack, goroutine.state), self.snap.records.len());
                 let mut record = Record::new(1, stack);
-                record.truncated = dump.truncated;
-                record.state = dump.state;
+                record.truncated = goroutine.truncated;
+                record.state = goroutine.state;
                 record.wait_minutes = Some((minutes, minutes));
                 self.snap.push_record(record, b"");
             }
         }
-        dump.open = false;
-        dump.frames.clear();
-        dump.creator = false;
-        dump.ancestor = false;
-        dump.truncated = false;
+        goroutine.clear();
     }
 
     /// The status of a dump that ends here: partial when it was cut off.
     pub(super) fn dump_status(&mut self) -> Status {
         self.end_goroutine();
-        self.snap.total = Some(self.dump.goroutines);
-        if self.cut || self.dump.dangling {
+        let State::Dump(dump) = &self.state else {
+            return Status::Partial;
+        };
+        self.snap.total = Some(dump.goroutines);
+        if dump.cut {
             Status::Partial
         } else {
             Status::Complete

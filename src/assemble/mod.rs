@@ -88,16 +88,16 @@ pub trait Consumer {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the assembler is, with what it keeps while there.
 enum State {
     /// No snapshot is open.
     Idle,
     /// A timestamp was read; its profile has not started.
-    Pending,
+    Pending(Junk),
     /// Inside a debug=1 profile of records (count, heap or contention).
-    Records,
+    Records(Profile),
     /// Inside a debug=2 dump of goroutines.
-    Dump,
+    Dump(Dump),
     /// Inside a multi-line answer that is not a profile (an HTML page).
     ErrorBody,
 }
@@ -115,19 +115,17 @@ pub struct Assembler {
     options: Options,
     interner: Interner,
     cache: StackCache,
-    record: RecordBuilder,
+    /// The buffers of the last profile's record and of the last dump, for
+    /// the next ones.
+    spare_record: RecordBuilder,
+    spare_dump: Dump,
     snap: Snapshot,
     state: State,
     next_index: u64,
-    /// The open debug=1 profile's running sums and parameters.
-    profile: Profile,
-    /// The open dump's goroutine being read, and its groups.
-    dump: Dump,
-    /// The open snapshot was cut off (a line without its end).
-    cut: bool,
     /// The shape of the logger prefix on every line of the dump being read.
+    /// Not part of the state: the stretch of prefixed lines may hold several
+    /// snapshots, and ends only at a line without the prefix.
     logger_prefix: Option<Vec<u8>>,
-    junk: Junk,
     source: String,
     stats: Stats,
 }
@@ -139,15 +137,12 @@ impl Assembler {
             options,
             interner: Interner::new(),
             cache: StackCache::default(),
-            record: RecordBuilder::default(),
+            spare_record: RecordBuilder::default(),
+            spare_dump: Dump::default(),
             snap: Snapshot::default(),
             state: State::Idle,
             next_index: 0,
-            profile: Profile::default(),
-            dump: Dump::default(),
-            cut: false,
             logger_prefix: None,
-            junk: Junk::default(),
             source: String::new(),
             stats: Stats::default(),
         }
@@ -202,30 +197,31 @@ impl Assembler {
     }
 
     fn unprefixed(&mut self, line: Line<'_>, consumer: &mut impl Consumer) -> Result<(), Error> {
-        if self.state == State::Records
-            && self.record.open
+        if let State::Records(profile) = &mut self.state
+            && profile.in_record()
             && line.terminated
             && let Some(text) = frame_line(line.text)
             && !ends_like_an_offset(line.text)
         {
             // Most lines of a debug=1 log: a frame line inside a record.
-            self.keep(&line);
-            self.record
-                .push_frame(text, self.options.detail == Detail::Stacks);
+            if self.options.keep_raw {
+                self.snap.raw.extend_from_slice(line.raw);
+            }
+            profile.push_frame(text, self.options.detail == Detail::Stacks);
             return Ok(());
         }
         if let Some(at) = Timestamp::find_glued(line.text) {
             return self.glued_line(line, at, consumer);
         }
         let event = classify(line.text);
-        if self.state == State::ErrorBody && !starts_snapshot(&event) {
+        if matches!(self.state, State::ErrorBody) && !starts_snapshot(&event) {
             self.keep(&line);
             return Ok(());
         }
-        if !line.terminated && matches!(self.state, State::Records | State::Dump) {
+        if !line.terminated && matches!(self.state, State::Records(_) | State::Dump(_)) {
             // The input ends inside this line: the snapshot was cut off, and
             // a line that no longer reads as anything is the cut itself.
-            self.cut = true;
+            self.mark_cut();
             if event == Event::Unknown {
                 self.keep(&line);
                 return Ok(());
@@ -285,7 +281,7 @@ impl Assembler {
             ..line
         };
         self.unprefixed(cut, consumer)?;
-        self.cut = true;
+        self.mark_cut();
         self.unprefixed(rest, consumer)
     }
 
@@ -299,19 +295,19 @@ impl Assembler {
         self.open(line);
         self.snap.time = Some(time);
         self.snap.time_raw = String::from_utf8_lossy(line.text.trim_ascii()).into_owned();
-        self.state = State::Pending;
+        self.state = State::Pending(Junk::default());
         Ok(())
     }
 
     fn on_blank(&mut self, line: &Line<'_>, consumer: &mut impl Consumer) -> Result<(), Error> {
         match self.state {
             State::Idle => Ok(()),
-            State::Pending | State::ErrorBody => {
+            State::Pending(_) | State::ErrorBody => {
                 self.keep(line);
                 Ok(())
             }
-            State::Records => self.profile_blank(line, consumer),
-            State::Dump => {
+            State::Records(_) => self.profile_blank(line, consumer),
+            State::Dump(_) => {
                 self.keep(line);
                 self.end_goroutine();
                 Ok(())
@@ -326,7 +322,7 @@ impl Assembler {
         line: &Line<'_>,
         consumer: &mut impl Consumer,
     ) -> Result<(), Error> {
-        if self.state == State::Pending {
+        if matches!(self.state, State::Pending(_)) {
             self.junk_was_unknown()?;
             self.keep(line);
             return Ok(());
@@ -344,9 +340,9 @@ impl Assembler {
         consumer: &mut impl Consumer,
     ) -> Result<(), Error> {
         match self.state {
-            State::Records | State::Dump | State::ErrorBody => return self.unknown(line),
+            State::Records(_) | State::Dump(_) | State::ErrorBody => return self.unknown(line),
             State::Idle => self.open(line),
-            State::Pending => self.keep(line),
+            State::Pending(_) => self.keep(line),
         }
         self.junk_was_unknown()?;
         self.snap.error = Some(lossy_message(message));
@@ -380,25 +376,38 @@ impl Assembler {
     }
 
     fn on_unknown(&mut self, line: &Line<'_>) -> Result<(), Error> {
-        if self.state != State::Pending {
+        let State::Pending(junk) = &mut self.state else {
             return self.unknown(line);
+        };
+        if junk.lines == 0 {
+            junk.first_line = line.number;
+            junk.message = lossy_message(line.text);
         }
-        if self.junk.lines == 0 {
-            self.junk.first_line = line.number;
-            self.junk.message = lossy_message(line.text);
-        }
-        self.junk.lines += 1;
+        junk.lines += 1;
         self.keep(line);
         Ok(())
     }
 
     /// Text after a timestamp turned out to precede a profile: it was junk after all.
     fn junk_was_unknown(&mut self) -> Result<(), Error> {
-        if self.junk.lines > 0 {
-            self.report_unknown(self.junk.first_line, self.junk.lines)?;
-            self.junk = Junk::default();
+        if let State::Pending(junk) = &mut self.state
+            && junk.lines > 0
+        {
+            let Junk {
+                first_line, lines, ..
+            } = std::mem::take(junk);
+            self.report_unknown(first_line, lines)?;
         }
         Ok(())
+    }
+
+    /// Marks the open profile or dump as cut off (a line without its end).
+    fn mark_cut(&mut self) {
+        match &mut self.state {
+            State::Records(profile) => profile.cut = true,
+            State::Dump(dump) => dump.cut = true,
+            State::Idle | State::Pending(_) | State::ErrorBody => {}
+        }
     }
 
     /// Skips and counts `line`, or fails with `--strict`.
@@ -428,10 +437,6 @@ impl Assembler {
         self.snap.index = self.next_index;
         self.snap.line = line.number;
         self.next_index += 1;
-        self.profile = Profile::default();
-        self.dump.clear();
-        self.cut = false;
-        self.junk = Junk::default();
         self.keep(line);
     }
 
@@ -444,25 +449,29 @@ impl Assembler {
 
     /// Ends the open snapshot, if any, with the status its content earned.
     fn finish(&mut self, consumer: &mut impl Consumer) -> Result<(), Error> {
-        let status = match self.state {
+        let status = match &mut self.state {
             State::Idle => return Ok(()),
-            State::Pending if self.junk.lines > 0 => {
-                self.snap.error = Some(std::mem::take(&mut self.junk.message));
+            State::Pending(junk) if junk.lines > 0 => {
+                self.snap.error = Some(std::mem::take(&mut junk.message));
                 Status::Error
             }
-            State::Pending => Status::Missing,
-            State::Records => self.profile_status()?,
-            State::Dump => self.dump_status(),
+            State::Pending(_) => Status::Missing,
+            State::Records(_) => self.profile_status(),
+            State::Dump(_) => self.dump_status(),
             State::ErrorBody => Status::Error,
         };
         self.emit(status, consumer)
     }
 
+    /// Hands the open snapshot on with `status`; no snapshot is open after.
     fn emit(&mut self, status: Status, consumer: &mut impl Consumer) -> Result<(), Error> {
         self.snap.status = status;
         self.stats.by_status[status as usize] += 1;
-        self.state = State::Idle;
-        self.junk = Junk::default();
+        match std::mem::replace(&mut self.state, State::Idle) {
+            State::Records(profile) => self.spare_record = profile.into_record(),
+            State::Dump(dump) => self.spare_dump = dump,
+            State::Idle | State::Pending(_) | State::ErrorBody => {}
+        }
         consumer.snapshot(&self.snap, &self.interner)
     }
 }

@@ -1,32 +1,105 @@
 //! debug=1 profiles made of records: count profiles (goroutine, threadcreate,
 //! goroutineleak, custom), heap and allocs, block and mutex.
 //!
+//! The profile's state ([`Profile`]) lives in `State::Records`: its sums by
+//! sample, where in the profile the reading is, and the record being read.
+//!
 //! Values are scaled the way `go tool pprof` scales these texts, so they
 //! agree with it: heap records by the sampling rate (each object of size S
 //! was sampled with probability 1-exp(-S/rate)), contention records by the
 //! sampling period, their delay from CPU cycles to nanoseconds.
 
+use super::record::RecordBuilder;
 use super::{Assembler, Consumer, Detail, State};
 use crate::error::Error;
 use crate::input::event::Event;
 use crate::input::line::Line;
-use crate::model::{Record, Sample, StackId, Status};
+use crate::model::{Kind, Record, Sample, StackId, Status};
 
-/// The open profile's running sums and parameters.
-#[derive(Debug, Default)]
+/// The open debug=1 profile: its running sums and parameters, where its
+/// reading is, and the record being read.
 pub(super) struct Profile {
-    /// Count profiles: the sum of the records' counts (wide: it cannot overflow).
-    counted: u128,
-    /// Heap profiles: the header's totals and the records' sums, as printed.
-    heap_totals: [u64; 4],
-    heap_sums: [u128; 4],
-    /// Heap profiles: the sampling rate (half the header's number).
-    rate: u64,
-    /// Contention profiles: `cycles/second=` and `sampling period=`.
-    cycles_per_second: u64,
-    period: u64,
-    /// Inside the `# runtime.MemStats` trailer.
-    trailer: bool,
+    sums: Sums,
+    place: Place,
+    record: RecordBuilder,
+    /// The profile was cut off (a line without its end).
+    pub(super) cut: bool,
+}
+
+/// What a profile adds up and is scaled by, by its sample.
+enum Sums {
+    /// The sum of the records' counts (wide: it cannot overflow).
+    Count { counted: u128 },
+    /// The header's totals and the records' sums, as printed, and the
+    /// sampling rate (half the header's number).
+    Heap {
+        totals: [u64; 4],
+        sums: [u128; 4],
+        rate: u64,
+    },
+    /// `cycles/second=` and `sampling period=`.
+    Contention { cycles_per_second: u64, period: u64 },
+}
+
+/// Where in its profile the reading is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// After the header or a record's end.
+    Between,
+    /// Inside a record: after its `@` line.
+    Record,
+    /// Inside the `# runtime.MemStats` trailer of a heap profile.
+    Trailer,
+}
+
+impl Profile {
+    /// A profile of `sample` values that has no records yet, reusing `record`'s buffers.
+    fn new(sample: Sample, record: RecordBuilder) -> Profile {
+        let sums = match sample {
+            Sample::Count => Sums::Count { counted: 0 },
+            Sample::Heap => Sums::Heap {
+                totals: [0; 4],
+                sums: [0; 4],
+                rate: 0,
+            },
+            Sample::Contention => Sums::Contention {
+                cycles_per_second: 0,
+                period: 0,
+            },
+        };
+        Profile {
+            sums,
+            place: Place::Between,
+            record,
+            cut: false,
+        }
+    }
+
+    /// True inside a record, where frame lines belong.
+    #[inline]
+    pub(super) fn in_record(&self) -> bool {
+        self.place == Place::Record
+    }
+
+    /// Adds a frame line's text (after `#`) to the record being read.
+    #[inline]
+    pub(super) fn push_frame(&mut self, text: &[u8], keep_text: bool) {
+        self.record.push_frame(text, keep_text);
+    }
+
+    /// The record's buffers, for the next profile.
+    pub(super) fn into_record(self) -> RecordBuilder {
+        self.record
+    }
+
+    /// True when the counts reach what the header announced.
+    fn whole(&self, total: Option<u64>) -> bool {
+        match &self.sums {
+            Sums::Count { counted } => Some(*counted) == total.map(u128::from),
+            Sums::Heap { totals, sums, .. } => *sums == totals.map(u128::from),
+            Sums::Contention { .. } => true,
+        }
+    }
 }
 
 impl Assembler {
@@ -39,12 +112,8 @@ impl Assembler {
     ) -> Result<(), Error> {
         match event {
             Event::CountHeader { name, total } => {
-                self.begin_records(
-                    &String::from_utf8_lossy(name),
-                    Sample::Count,
-                    line,
-                    consumer,
-                )?;
+                let kind = Kind::from_name(&String::from_utf8_lossy(name));
+                self.begin_records(kind, Sample::Count, line, consumer)?;
                 self.snap.total = Some(total);
                 if total == 0 && line.terminated {
                     return self.emit(Status::Complete, consumer);
@@ -52,34 +121,46 @@ impl Assembler {
                 Ok(())
             }
             Event::HeapHeader { totals, rate } => {
-                self.begin_records("heap", Sample::Heap, line, consumer)?;
-                self.profile.heap_totals = totals;
-                self.profile.rate = rate / 2;
+                self.begin_records(Kind::Heap, Sample::Heap, line, consumer)?;
+                if let State::Records(Profile {
+                    sums:
+                        Sums::Heap {
+                            totals: header,
+                            rate: half,
+                            ..
+                        },
+                    ..
+                }) = &mut self.state
+                {
+                    *header = totals;
+                    *half = rate / 2;
+                }
                 Ok(())
             }
             Event::ContentionHeader { kind } => {
-                self.begin_records(kind, Sample::Contention, line, consumer)
+                self.begin_records(Kind::from_name(kind), Sample::Contention, line, consumer)
             }
             Event::Parameter { name, value } => self.on_parameter(name, value, line),
             Event::CountRecord { count, addrs } => {
                 self.on_record(Sample::Count, count, [count, 0, 0, 0], addrs, line)
             }
-            Event::HeapRecord { values, addrs } => {
-                let scaled = heap_values(values, self.profile.rate);
-                self.on_record(Sample::Heap, scaled[2], scaled, addrs, line)?;
-                for (sum, value) in self.profile.heap_sums.iter_mut().zip(values) {
-                    *sum += u128::from(value);
-                }
-                Ok(())
-            }
+            Event::HeapRecord { values, addrs } => self.on_heap_record(values, addrs, line),
             Event::ContentionRecord {
                 cycles,
                 count,
                 addrs,
             } => {
-                let profile = &self.profile;
-                let scaled =
-                    contention_values(cycles, count, profile.cycles_per_second, profile.period);
+                let scaled = match &self.state {
+                    State::Records(Profile {
+                        sums:
+                            Sums::Contention {
+                                cycles_per_second,
+                                period,
+                            },
+                        ..
+                    }) => contention_values(cycles, count, *cycles_per_second, *period),
+                    _ => [0; 4],
+                };
                 self.on_record(Sample::Contention, scaled[0], scaled, addrs, line)
             }
             Event::Labels(text) => self.on_labels(text, line),
@@ -91,30 +172,64 @@ impl Assembler {
 
     fn begin_records(
         &mut self,
-        kind: &str,
+        kind: Kind,
         sample: Sample,
         line: &Line<'_>,
         consumer: &mut impl Consumer,
     ) -> Result<(), Error> {
         self.begin_profile(line, consumer)?;
-        self.snap.kind.push_str(kind);
+        self.snap.kind = kind;
         self.snap.sample = sample;
-        self.state = State::Records;
+        let record = std::mem::take(&mut self.spare_record);
+        self.state = State::Records(Profile::new(sample, record));
         Ok(())
     }
 
     fn on_parameter(&mut self, name: &[u8], value: u64, line: &Line<'_>) -> Result<(), Error> {
-        if self.state != State::Records
-            || self.snap.sample != Sample::Contention
-            || self.record.open
-        {
+        let State::Records(Profile {
+            sums:
+                Sums::Contention {
+                    cycles_per_second,
+                    period,
+                },
+            place: Place::Between | Place::Trailer,
+            ..
+        }) = &mut self.state
+        else {
             return self.unknown(line);
-        }
+        };
         match name {
-            b"cycles/second" => self.profile.cycles_per_second = value,
-            _ => self.profile.period = value,
+            b"cycles/second" => *cycles_per_second = value,
+            _ => *period = value,
         }
         self.keep(line);
+        Ok(())
+    }
+
+    fn on_heap_record(
+        &mut self,
+        values: [u64; 4],
+        addrs: &[u8],
+        line: &Line<'_>,
+    ) -> Result<(), Error> {
+        let rate = match &self.state {
+            State::Records(Profile {
+                sums: Sums::Heap { rate, .. },
+                ..
+            }) => *rate,
+            _ => 0,
+        };
+        let scaled = heap_values(values, rate);
+        self.on_record(Sample::Heap, scaled[2], scaled, addrs, line)?;
+        if let State::Records(Profile {
+            sums: Sums::Heap { sums, .. },
+            ..
+        }) = &mut self.state
+        {
+            for (sum, value) in sums.iter_mut().zip(values) {
+                *sum += u128::from(value);
+            }
+        }
         Ok(())
     }
 
@@ -126,51 +241,70 @@ impl Assembler {
         addrs: &[u8],
         line: &Line<'_>,
     ) -> Result<(), Error> {
-        if self.state != State::Records || self.snap.sample != sample || self.profile.trailer {
+        let fits = matches!(&self.state, State::Records(p) if p.place != Place::Trailer);
+        if !fits || self.snap.sample != sample {
             return self.unknown(line);
         }
-        self.end_record()?;
-        self.record
-            .begin(count, addrs, self.options.detail == Detail::Stacks);
-        self.record.values = values;
-        self.profile.counted += u128::from(count);
+        self.end_record();
+        let keep_text = self.options.detail == Detail::Stacks;
+        if let State::Records(profile) = &mut self.state {
+            profile.place = Place::Record;
+            profile.record.begin(count, addrs, keep_text);
+            profile.record.values = values;
+            if let Sums::Count { counted } = &mut profile.sums {
+                *counted += u128::from(count);
+            }
+        }
         self.keep(line);
         Ok(())
     }
 
     fn on_labels(&mut self, text: &[u8], line: &Line<'_>) -> Result<(), Error> {
-        let fits = self.state == State::Records && self.record.open && self.record.frames == 0;
-        if !fits || !self.record.labels.is_empty() {
+        let State::Records(profile) = &mut self.state else {
+            return self.unknown(line);
+        };
+        let in_record = profile.in_record();
+        let record = &mut profile.record;
+        if !in_record || record.frames != 0 || !record.labels.is_empty() {
             return self.unknown(line);
         }
-        self.record.labels.extend_from_slice(text);
+        record.labels.extend_from_slice(text);
         self.keep(line);
         Ok(())
     }
 
     fn on_frame(&mut self, text: &[u8], line: &Line<'_>) -> Result<(), Error> {
-        if self.state != State::Records || !self.record.open {
+        let State::Records(profile) = &mut self.state else {
+            return self.unknown(line);
+        };
+        if !profile.in_record() {
             return self.unknown(line);
         }
-        self.keep(line);
         if line.terminated {
             // An unterminated frame line was cut: its columns cannot be trusted.
-            let keep_text = self.options.detail == Detail::Stacks;
-            self.record.push_frame(text, keep_text);
+            profile.push_frame(text, self.options.detail == Detail::Stacks);
         }
+        self.keep(line);
         Ok(())
     }
 
     /// `# runtime.MemStats` and the `# Name = value` lines after it.
     fn on_comment(&mut self, text: &[u8], line: &Line<'_>) -> Result<(), Error> {
-        if self.state != State::Records || self.snap.sample != Sample::Heap {
-            return self.unknown(line);
-        }
+        let place = match &self.state {
+            State::Records(
+                p @ Profile {
+                    sums: Sums::Heap { .. },
+                    ..
+                },
+            ) => p.place,
+            _ => return self.unknown(line),
+        };
         if text == b"runtime.MemStats" {
-            self.end_record()?;
-            self.profile.trailer = true;
-        } else if let (true, Some(eq)) = (self.profile.trailer, memchr::memmem::find(text, b" = "))
-        {
+            self.end_record();
+            if let State::Records(profile) = &mut self.state {
+                profile.place = Place::Trailer;
+            }
+        } else if let (Place::Trailer, Some(eq)) = (place, memchr::memmem::find(text, b" = ")) {
             let name = String::from_utf8_lossy(&text[..eq]).into_owned();
             let value = String::from_utf8_lossy(&text[eq + 3..]).into_owned();
             self.snap.memstats.push((name, value));
@@ -189,49 +323,50 @@ impl Assembler {
         consumer: &mut impl Consumer,
     ) -> Result<(), Error> {
         self.keep(line);
-        if !self.record.open {
+        if !self.end_record() {
             return Ok(());
         }
-        self.end_record()?;
-        let whole = self.snap.sample == Sample::Count
-            && Some(self.profile.counted) == self.snap.total.map(u128::from);
-        if whole && !self.cut {
+        let State::Records(profile) = &self.state else {
+            return Ok(());
+        };
+        let counted = matches!(profile.sums, Sums::Count { .. });
+        if counted && profile.whole(self.snap.total) && !profile.cut {
             return self.emit(Status::Complete, consumer);
         }
         Ok(())
     }
 
     /// The status of a debug=1 profile that ends here.
-    pub(super) fn profile_status(&mut self) -> Result<Status, Error> {
-        self.end_record()?;
-        let whole = match self.snap.sample {
-            Sample::Count => Some(self.profile.counted) == self.snap.total.map(u128::from),
-            Sample::Heap => self.profile.heap_sums == self.profile.heap_totals.map(u128::from),
-            Sample::Contention => true,
-        };
-        Ok(if whole && !self.cut {
-            Status::Complete
-        } else {
-            Status::Partial
-        })
+    pub(super) fn profile_status(&mut self) -> Status {
+        self.end_record();
+        match &self.state {
+            State::Records(profile) if profile.whole(self.snap.total) && !profile.cut => {
+                Status::Complete
+            }
+            _ => Status::Partial,
+        }
     }
 
-    pub(super) fn end_record(&mut self) -> Result<(), Error> {
-        if !self.record.open {
-            return Ok(());
+    /// Ends the record being read, if any: adds it to the snapshot. False
+    /// when no record was open.
+    fn end_record(&mut self) -> bool {
+        let State::Records(profile) = &mut self.state else {
+            return false;
+        };
+        if profile.place != Place::Record {
+            return false;
         }
-        self.record.open = false;
-        let mut record = Record::new(self.record.count, StackId::EMPTY);
-        record.values = self.record.values;
+        profile.place = Place::Between;
+        let builder = &profile.record;
+        let mut record = Record::new(builder.count, StackId::EMPTY);
+        record.values = builder.values;
         if self.options.detail == Detail::Stacks {
-            let resolved = self.cache.resolve(self.record.block(), &mut self.interner);
+            let resolved = self.cache.resolve(builder.block(), &mut self.interner);
             record.stack = resolved.stack;
             record.truncated = resolved.truncated;
         }
-        let labels = std::mem::take(&mut self.record.labels);
-        self.snap.push_record(record, &labels);
-        self.record.labels = labels;
-        Ok(())
+        self.snap.push_record(record, &builder.labels);
+        true
     }
 }
 

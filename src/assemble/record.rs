@@ -3,10 +3,16 @@
 //! Records repeat from snapshot to snapshot in a real log, byte for byte
 //! except their count. The text after the count (the `@` addresses and the
 //! frame lines) is the cache key: a repeat costs one hash and one compare, and
-//! its frames are parsed only the first time. The cache holds one entry per
-//! distinct record text, so it is bounded like the interner. Labels are not
-//! part of the key: they change from snapshot to snapshot in real programs
-//! (job ids), and would make the cache grow with the log.
+//! its frames are parsed only the first time. Labels are not part of the key:
+//! they change from snapshot to snapshot in real programs (job ids), and would
+//! make the cache grow with the log.
+//!
+//! The keys are whole record texts, ten times the size of the interned stack
+//! they stand for, so the cache holds at most [`CACHE_BYTES`] of them and
+//! starts over when full. A log whose repeated records fit (every ordinary
+//! one: a few thousand distinct records) parses each once; a log of more
+//! distinct stacks than fit parses some records again, which costs no more
+//! than having no cache, and its memory stays that of the interned stacks.
 
 use std::hash::BuildHasher;
 
@@ -14,16 +20,16 @@ use foldhash::fast::FixedState;
 use hashbrown::HashTable;
 
 use crate::input::frame::parse_frame;
-use crate::model::{FrameId, FrameRef, Interner, StackId};
+use crate::model::{DEPTH_LIMITS, FrameId, FrameRef, Interner, StackId};
 
-/// Stack depth limits of the Go runtime's profiles: 32 PCs before Go 1.23, 128 since.
-const DEPTH_LIMITS: [usize; 2] = [32, 128];
+/// How many bytes the cache's entries may take (keys and entries) before it
+/// starts over: about 5,000 records of 1.5 KB.
+pub const CACHE_BYTES: usize = 8 << 20;
 
-/// The record being read: its count, labels and stack text.
+/// The record being read: its count, labels and stack text. Its buffers
+/// are reused from record to record.
 #[derive(Default)]
 pub struct RecordBuilder {
-    /// True between a record's `@` line and its end.
-    pub open: bool,
     /// The count from the `@` line.
     pub count: u64,
     /// All the record's values (see `Record::values`).
@@ -39,7 +45,6 @@ pub struct RecordBuilder {
 impl RecordBuilder {
     /// Starts a record from its `@` line.
     pub fn begin(&mut self, count: u64, addrs: &[u8], keep_text: bool) {
-        self.open = true;
         self.count = count;
         self.labels.clear();
         self.block.clear();
@@ -80,14 +85,33 @@ struct Entry {
 }
 
 /// Record text → stack, so that repeated records are not parsed again.
-#[derive(Default)]
 pub struct StackCache {
     hasher: FixedState,
     table: HashTable<Entry>,
+    /// What the entries take, as counted against `limit`.
+    bytes: usize,
+    limit: usize,
     scratch: Vec<FrameId>,
 }
 
+impl Default for StackCache {
+    fn default() -> StackCache {
+        StackCache::with_limit(CACHE_BYTES)
+    }
+}
+
 impl StackCache {
+    /// A cache whose entries take at most `limit` bytes.
+    pub fn with_limit(limit: usize) -> StackCache {
+        StackCache {
+            hasher: FixedState::default(),
+            table: HashTable::new(),
+            bytes: 0,
+            limit,
+            scratch: Vec::new(),
+        }
+    }
+
     /// The stack of the record whose text is `block` (see [`RecordBuilder::block`]).
     pub fn resolve(&mut self, block: &[u8], interner: &mut Interner) -> Resolved {
         let hash = self.hasher.hash_one(block);
@@ -95,6 +119,13 @@ impl StackCache {
             return entry.resolved;
         }
         let resolved = parse_block(block, interner, &mut self.scratch);
+        let size = block.len() + std::mem::size_of::<Entry>();
+        if self.bytes + size > self.limit {
+            // Full: start over rather than track which entries are still in use.
+            self.table.clear();
+            self.bytes = 0;
+        }
+        self.bytes += size;
         let hasher = &self.hasher;
         self.table.insert_unique(
             hash,
@@ -214,6 +245,23 @@ mod tests {
         // Same frames at other addresses (another build): another key, same stack.
         let moved = resolve(&mut cache, &mut interner, "0x13 0x15 0x19", &frames);
         assert_eq!(moved.stack, a.stack);
+    }
+
+    #[test]
+    fn a_full_cache_starts_over_and_still_resolves() {
+        let mut cache = StackCache::with_limit(200);
+        let mut interner = Interner::new();
+        let frames = |n: usize| [format!("\t0x{n:x}\tmain.f{n}+0x1\t/a.go:{n}")];
+        let first: Vec<Resolved> = (1..20)
+            .map(|n| resolve(&mut cache, &mut interner, "0x1", &[frames(n)[0].as_str()]))
+            .collect();
+        assert!(cache.distinct() < 19, "entries were dropped");
+        assert!(cache.bytes <= 200);
+        for (n, expected) in (1..20).zip(&first) {
+            let again = resolve(&mut cache, &mut interner, "0x1", &[frames(n)[0].as_str()]);
+            assert_eq!(again, *expected);
+        }
+        assert_eq!(interner.stack_count(), 20);
     }
 
     #[test]

@@ -23,7 +23,11 @@ impl Consumer for Collect {
             "{} {} {} {} [{}]",
             s.index,
             s.status.as_str(),
-            if s.kind.is_empty() { "-" } else { &s.kind },
+            if s.kind.is_empty() {
+                "-"
+            } else {
+                s.kind.as_str()
+            },
             s.total.map_or("-".to_string(), |t| t.to_string()),
             counts.join(" ")
         );

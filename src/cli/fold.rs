@@ -10,6 +10,7 @@ use super::{InputArgs, Output, input_args};
 use crate::analysis::{Aggregate, AggregateOptions, FrameStyle, RUNTIME_LEAF_FRAMES, TRUNCATED};
 use crate::error::Error;
 use crate::input::Source;
+use crate::model::Kind;
 use crate::output::fold::{self, FoldOptions};
 
 fn frame_style() -> impl Parser<FrameStyle> {
@@ -67,7 +68,7 @@ struct FoldArgs {
     /// Fold only profiles of this kind (goroutine, threadcreate, ...): needed when the
     /// input holds several kinds, whose counts cannot be added together.
     #[bpaf(long("kind"), argument("KIND"))]
-    kind: Option<String>,
+    kind: Option<Kind>,
     /// The value to fold, for profiles that carry several, named as pprof names them: heap
     /// (also allocs): alloc_objects, alloc_space, inuse_objects, inuse_space (default; use
     /// alloc_space for an allocs profile, whose text is the same as heap's); block and mutex:

@@ -12,6 +12,7 @@ use crate::analysis::{Aggregate, AggregateOptions, FrameStyle};
 use crate::assemble::Stats;
 use crate::error::Error;
 use crate::input::Source;
+use crate::model::Kind;
 use crate::output::html::{self, HtmlOptions};
 
 // Command line of `pp-html`. (A `//` comment: bpaf would print a doc comment as a heading.)
@@ -46,7 +47,7 @@ struct HtmlArgs {
     /// Report only profiles of this kind (goroutine, threadcreate, ...): needed when the
     /// input holds several kinds, whose counts cannot be added together.
     #[bpaf(long("kind"), argument("KIND"))]
-    kind: Option<String>,
+    kind: Option<Kind>,
     /// The value to report, for profiles that carry several (heap: alloc_objects,
     /// alloc_space, inuse_objects, inuse_space; block and mutex: contentions, delay); the
     /// default is pprof's default for the kind, as in pp-fold.

@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
-use super::{FrameRef, Interner, Record, Sample, Snapshot, Status, go_quote};
+use super::{FrameRef, Interner, Kind, Record, Sample, Snapshot, Status, go_quote};
 use crate::input::timestamp::Timestamp;
 
 /// A snapshot with the interner that names its frames, serializable as JSON.
@@ -44,11 +44,11 @@ impl Serialize for SnapshotJson<'_> {
         map.serialize_entry("index", &snap.index)?;
         map.serialize_entry("time", &snap.time.map(|t| t.to_string()))?;
         map.serialize_entry("time_raw", &non_empty(&snap.time_raw))?;
-        map.serialize_entry("kind", &non_empty(&snap.kind))?;
+        map.serialize_entry("kind", &non_empty(snap.kind.as_str()))?;
         map.serialize_entry("total", &snap.total)?;
         map.serialize_entry("status", snap.status.as_str())?;
         map.serialize_entry("error", &snap.error)?;
-        map.serialize_entry("sample_types", &snap.sample.value_names(&snap.kind))?;
+        map.serialize_entry("sample_types", &snap.sample.value_names(snap.kind.as_str()))?;
         map.serialize_entry("memstats", &MemStats(&snap.memstats))?;
         map.serialize_entry("records", &Records(self))?;
         map.end()
@@ -85,7 +85,7 @@ impl Serialize for RecordJson<'_> {
         let snap = self.parent.snapshot;
         let record = self.record;
         let labels: BTreeMap<String, String> = snap.labels(record).into_iter().collect();
-        let values = &record.values[..snap.sample.value_names(&snap.kind).len()];
+        let values = &record.values[..snap.sample.value_names(snap.kind.as_str()).len()];
         let state = (record.state != 0).then(|| self.parent.interner.state_name(record.state));
         let mut map = serializer.serialize_map(Some(7))?;
         map.serialize_entry("count", &record.count)?;
@@ -198,7 +198,7 @@ pub fn read_snapshot(
             Some(Timestamp::parse(raw.as_bytes()).ok_or_else(|| format!("bad time_raw {raw:?}"))?);
         snap.time_raw = raw;
     }
-    snap.kind = input.kind.unwrap_or_default();
+    snap.kind = Kind::from_name(input.kind.as_deref().unwrap_or_default());
     snap.total = input.total;
     snap.error = input.error;
     snap.sample = [Sample::Heap, Sample::Contention]

@@ -3,10 +3,14 @@
 
 mod intern;
 pub mod json;
+mod kind;
 mod snapshot;
 
 pub use intern::{Frame, FrameId, FrameRef, Interner, StackId};
-pub use snapshot::{Record, Sample, Snapshot, Status, go_quote, parse_labels, unquote};
+pub use kind::Kind;
+pub use snapshot::{
+    DEPTH_LIMITS, Record, Sample, Snapshot, Status, go_quote, parse_labels, unquote,
+};
 
 /// A hash map with a fast, fixed-seed hasher, for the per-record hot paths
 /// (std's SipHash showed in profiles). Fixed seeds keep runs reproducible;

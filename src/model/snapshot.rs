@@ -8,6 +8,7 @@
 use std::ops::Range;
 
 use super::intern::StackId;
+use super::kind::Kind;
 use crate::input::timestamp::Timestamp;
 
 /// How a snapshot ended.
@@ -101,6 +102,10 @@ impl Sample {
     }
 }
 
+/// The stack depth limits of the Go runtime's debug=1 profiles: 32 PCs
+/// before Go 1.23, 128 since. A record with as many PCs may have been cut.
+pub const DEPTH_LIMITS: [usize; 2] = [32, 128];
+
 /// One record of a profile: a stack and how many goroutines (threads, …) share it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
@@ -146,9 +151,8 @@ pub struct Snapshot {
     pub time: Option<Timestamp>,
     /// The timestamp line as written (lossy UTF-8, trimmed); empty when none.
     pub time_raw: String,
-    /// The profile's name (`goroutine`, `threadcreate`, `goroutineleak`, …);
-    /// empty for `missing` and `error` snapshots.
-    pub kind: String,
+    /// The profile's kind; [`Kind::None`] for `missing` and `error` snapshots.
+    pub kind: Kind,
     /// The total its header announced, where the format has one; for a
     /// debug=2 dump, the number of goroutines in it.
     pub total: Option<u64>,
@@ -176,20 +180,17 @@ impl Snapshot {
         let mut raw = std::mem::take(&mut self.raw);
         let mut labels = std::mem::take(&mut self.labels);
         let mut time_raw = std::mem::take(&mut self.time_raw);
-        let mut kind = std::mem::take(&mut self.kind);
         let mut memstats = std::mem::take(&mut self.memstats);
         memstats.clear();
         records.clear();
         raw.clear();
         labels.clear();
         time_raw.clear();
-        kind.clear();
         *self = Snapshot {
             records,
             raw,
             labels,
             time_raw,
-            kind,
             memstats,
             ..Snapshot::default()
         };

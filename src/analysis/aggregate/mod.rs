@@ -19,7 +19,7 @@ use super::root::Roots;
 use crate::assemble::Consumer;
 use crate::error::Error;
 use crate::input::timestamp::Timestamp;
-use crate::model::{FastMap, Interner, Snapshot, StackId, Status};
+use crate::model::{FastMap, Interner, Kind, Snapshot, StackId, Status};
 pub use options::{Aggregate, AggregateOptions};
 
 /// The synthetic root of a stack cut at the runtime's depth limit.
@@ -123,7 +123,7 @@ pub struct Aggregation {
     /// Per record of the last snapshot added: its stack's text id.
     record_texts: Vec<u32>,
     folded: u64,
-    kind: Option<String>,
+    kind: Option<Kind>,
     /// First and last snapshot counts, for `--diff`: [complete, any].
     first: [Option<Counts>; 2],
     last: [Option<Counts>; 2],
@@ -166,7 +166,7 @@ impl Aggregation {
 
     /// The kind of the folded profiles, once one was folded.
     pub fn kind(&self) -> Option<&str> {
-        self.kind.as_deref()
+        self.kind.as_ref().map(Kind::as_str)
     }
 
     /// The index of the value counted, once a snapshot was folded.
@@ -486,13 +486,15 @@ fn value_index(snap: &Snapshot, value: Option<&str>) -> Result<usize, Error> {
     let Some(name) = value else {
         return Ok(snap.sample.default_value());
     };
-    snap.sample.value_index(&snap.kind, name).ok_or_else(|| {
-        let names = snap.sample.value_names(&snap.kind).join(", ");
-        Error::Usage(format!(
-            "--value {name}: {} profiles have these values: {names}",
-            snap.kind
-        ))
-    })
+    snap.sample
+        .value_index(snap.kind.as_str(), name)
+        .ok_or_else(|| {
+            let names = snap.sample.value_names(snap.kind.as_str()).join(", ");
+            Error::Usage(format!(
+                "--value {name}: {} profiles have these values: {names}",
+                snap.kind
+            ))
+        })
 }
 
 impl Consumer for Aggregation {

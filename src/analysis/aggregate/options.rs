@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::analysis::name::FrameStyle;
+use crate::model::Kind;
 
 /// How a stack's counts over the snapshots become one number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -63,7 +64,7 @@ pub struct AggregateOptions {
     /// Drop parked runtime frames at the leaf. Default is `false`.
     pub trim_runtime: bool,
     /// Fold only this kind of profile; `None` folds the one kind the input has.
-    pub kind: Option<String>,
+    pub kind: Option<Kind>,
     /// The value to fold; `None` is pprof's default for the kind.
     pub value: Option<String>,
     /// Keep the first and last snapshot's counts for `--diff`. Default is `false`.

@@ -7,7 +7,7 @@ use crate::model::{FrameRef, Record};
 fn snapshot(index: u64, records: &[(u64, StackId)]) -> Snapshot {
     let mut snap = Snapshot::default();
     snap.index = index;
-    snap.kind = "goroutine".into();
+    snap.kind = Kind::Goroutine;
     snap.status = Status::Complete;
     for &(count, stack) in records {
         snap.push_record(Record::new(count, stack), b"");

@@ -26,7 +26,7 @@ use super::namer::StackNamer;
 use super::regression::LeastSquares;
 use super::series::merge_pairs;
 use crate::input::timestamp::Timestamp;
-use crate::model::{Interner, Sample, Snapshot, StackId, Status};
+use crate::model::{Interner, Kind, Sample, Snapshot, StackId, Status};
 
 /// Fewest snapshots in a run for its stacks to be judged.
 pub const MIN_SNAPSHOTS: u64 = 3;
@@ -106,7 +106,7 @@ struct Run {
 pub struct LeakTracker {
     tracks: Vec<Track>,
     run: Run,
-    kind: Option<String>,
+    kind: Option<Kind>,
     first_time: Option<Timestamp>,
     previous_total: Option<u64>,
     gap: bool,

@@ -10,7 +10,7 @@ fn suspects(snapshots: &[(Status, &[(&str, u64)])]) -> Vec<(String, u64)> {
     for (index, (status, counts)) in snapshots.iter().enumerate() {
         let mut snap = Snapshot::default();
         snap.index = index as u64;
-        snap.kind = "goroutine".into();
+        snap.kind = Kind::Goroutine;
         snap.status = *status;
         for (func, count) in counts.iter() {
             let frame = interner.frame(FrameRef {
@@ -100,7 +100,7 @@ fn sparklines_stay_bounded() {
     for index in 0..100u64 {
         let mut snap = Snapshot::default();
         snap.index = index;
-        snap.kind = "goroutine".into();
+        snap.kind = Kind::Goroutine;
         snap.status = C;
         snap.push_record(Record::new(index + 1, stack), b"");
         snap.total = Some(index + 1);

@@ -12,7 +12,7 @@ use crate::analysis::series::{Point, Series};
 use crate::analysis::{AggregateOptions, Aggregation, StackNamer};
 use crate::assemble::Consumer;
 use crate::error::Error;
-use crate::model::{Interner, Sample, Snapshot};
+use crate::model::{Interner, Kind, Sample, Snapshot};
 
 /// How many buckets the timeline keeps at most.
 pub const TIMELINE_BUCKETS: usize = 512;
@@ -86,11 +86,11 @@ impl Collector {
 
 /// What value `index` of `snap`'s records counts, in words.
 fn unit(snap: &Snapshot, index: usize) -> String {
-    match (snap.sample, snap.kind.as_str()) {
-        (Sample::Count, "goroutine" | "goroutineleak") => "goroutines".to_string(),
-        (Sample::Count, "threadcreate") => "threads".to_string(),
+    match (snap.sample, &snap.kind) {
+        (Sample::Count, Kind::Goroutine | Kind::GoroutineLeak) => "goroutines".to_string(),
+        (Sample::Count, Kind::Threadcreate) => "threads".to_string(),
         (Sample::Count, _) => "samples".to_string(),
-        _ => snap.sample.value_names(&snap.kind)[index].to_string(),
+        _ => snap.sample.value_names(snap.kind.as_str())[index].to_string(),
     }
 }
 

@@ -7,7 +7,7 @@
 //! goroutine. Addresses are made up, except that a truncated stack gets as
 //! many as the runtime's depth limit, which is how the parser recognises one.
 
-use crate::model::{Frame, Interner, Record, Sample, Snapshot};
+use crate::model::{DEPTH_LIMITS, Frame, Interner, Kind, Record, Sample, Snapshot};
 
 /// Appends `snap` as text to `out`: its original bytes exactly (a snapshot
 /// cut off at the end of its input ends without a newline), or rebuilt text.
@@ -38,7 +38,7 @@ fn rebuild(snap: &Snapshot, interner: &Interner, out: &mut Vec<u8>) {
             let kind = if snap.kind.is_empty() {
                 "goroutine"
             } else {
-                &snap.kind
+                snap.kind.as_str()
             };
             line(out, &format!("{kind} profile: total {total}"));
         }
@@ -56,7 +56,7 @@ fn rebuild(snap: &Snapshot, interner: &Interner, out: &mut Vec<u8>) {
             );
         }
         Sample::Contention => {
-            let name = if snap.kind == "mutex" {
+            let name = if snap.kind == Kind::Mutex {
                 "mutex"
             } else {
                 "contention"
@@ -101,7 +101,10 @@ const FRAME_BASE: usize = 0x1000;
 fn write_addresses(truncated: bool, frames: usize, out: &mut Vec<u8>) {
     out.extend_from_slice(b" @");
     if truncated {
-        let limit = if frames <= 32 { 32 } else { 128 };
+        let limit = DEPTH_LIMITS
+            .into_iter()
+            .find(|&limit| frames <= limit)
+            .unwrap_or(DEPTH_LIMITS[1]);
         let shown = frames.min(limit);
         let hidden = 1..=limit - shown;
         let visible = (0..shown).map(|depth| FRAME_BASE + depth + 1);

@@ -67,7 +67,7 @@ impl<W: Write> Consumer for TotalsWriter<W> {
             snap.index.to_string(),
             time,
             elapsed,
-            snap.kind.clone(),
+            snap.kind.to_string(),
             total,
             snap.records.len().to_string(),
             snap.status.as_str().to_string(),
