@@ -22,6 +22,7 @@ use crate::error::{Error, quote};
 use crate::input::event::{Event, classify, frame_line};
 use crate::input::line::Line;
 use crate::input::timestamp::Timestamp;
+use crate::input::zone::TimeZone;
 use crate::model::json;
 use crate::model::{Interner, Snapshot, Status};
 use dump::Dump;
@@ -41,7 +42,7 @@ pub enum Detail {
 }
 
 /// What the assembler does besides assembling.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Options {
     /// Whether stacks are resolved. Default is [`Detail::Stacks`].
@@ -50,6 +51,9 @@ pub struct Options {
     pub keep_raw: bool,
     /// Make an unknown line an error instead of skipping it. Default is `false`.
     pub strict: bool,
+    /// Read times without an offset (or with a zone name) in this zone
+    /// (`--tz`). Default is none: they keep their wall clock only.
+    pub tz: Option<TimeZone>,
 }
 
 /// Receives each snapshot as soon as it is assembled.
@@ -293,7 +297,10 @@ impl Assembler {
     ) -> Result<(), Error> {
         self.finish(consumer)?;
         self.open(line);
-        self.snap.time = Some(time);
+        self.snap.time = Some(match &self.options.tz {
+            Some(tz) => tz.resolve(time),
+            None => time,
+        });
         self.snap.time_raw = String::from_utf8_lossy(line.text.trim_ascii()).into_owned();
         self.state = State::Pending(Junk::default());
         Ok(())

@@ -146,6 +146,7 @@ fn run(args: FoldArgs) -> Result<i32, Error> {
         base: args.base.map(|path| Source::from_args(&[path])),
         min_count: args.min_count,
         strict: args.input.strict,
+        tz: args.input.tz,
     };
     let mut out = Output::stdout();
     let stats = fold::run(&options, &Source::from_args(&args.input.files), &mut out)?;

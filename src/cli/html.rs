@@ -133,6 +133,7 @@ fn run(args: HtmlArgs) -> Result<i32, Error> {
         title: args.title,
         top: args.top,
         strict: args.input.strict,
+        tz: args.input.tz,
     };
     let sources = Source::from_args(&args.input.files);
     let stats = match &args.output {

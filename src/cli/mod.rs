@@ -20,6 +20,7 @@ use bpaf::{Args, Bpaf, OptionParser, ParseFailure};
 use crate::assemble::Stats;
 use crate::error::{EXIT_INPUT, EXIT_OK, EXIT_USAGE, Error};
 use crate::input::interrupt;
+use crate::input::zone::TimeZone;
 use crate::model::Status;
 pub use output::Output;
 
@@ -34,6 +35,11 @@ pub(crate) struct InputArgs {
     /// Do not print the one-line summary on stderr.
     #[bpaf(short('q'), long("quiet"))]
     pub quiet: bool,
+    /// Read times that have no offset (or only a zone name such as IST) in
+    /// ZONE: an offset (+05:30, -0800, Z) or an IANA name (Asia/Kolkata).
+    /// Without it such times keep their wall clock and are written without an offset.
+    #[bpaf(long("tz"), argument("ZONE"))]
+    pub tz: Option<TimeZone>,
     /// Logs or profiles to read, in order; `-` or none means standard input.
     #[bpaf(positional("FILE"))]
     pub files: Vec<PathBuf>,

@@ -110,6 +110,9 @@ Examples:
 
 /// Runs `pp-split`.
 fn run(args: SplitArgs) -> Result<i32, Error> {
+    // A bound without an offset is read in --tz, as the input's times are.
+    let zone = args.input.tz.clone();
+    let resolve = |time| zone.as_ref().map_or(time, |zone| zone.resolve(time));
     let options = SplitOptions {
         format: match args.format {
             FormatArg::Text => Format::Text,
@@ -119,12 +122,13 @@ fn run(args: SplitArgs) -> Result<i32, Error> {
         force: args.force,
         selection: Selection {
             statuses: args.status.into_iter().flat_map(|list| list.0).collect(),
-            since: args.since.map(|t| t.0),
-            until: args.until.map(|t| t.0),
+            since: args.since.map(|t| resolve(t.0)),
+            until: args.until.map(|t| resolve(t.0)),
             every: args.every,
             take: args.take,
         },
         strict: args.input.strict,
+        tz: args.input.tz,
     };
     let mut out = Output::stdout();
     let stats = split::run(&options, &Source::from_args(&args.input.files), &mut out)?;

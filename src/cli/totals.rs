@@ -95,6 +95,7 @@ fn run(args: TotalsArgs) -> Result<i32, Error> {
         leaks: args.leaks,
         fail_if: args.fail_if,
         strict: args.input.strict,
+        tz: args.input.tz,
     };
     let mut out = Output::stdout();
     let outcome = totals::run(&options, &Source::from_args(&args.input.files), &mut out)?;

@@ -3,7 +3,7 @@
 //! `source` opens stdin or files; `interrupt` ends the input on SIGINT/SIGTERM; `line` splits bytes into lines without
 //! copying; `event` classifies each line, with `frame` (debug=1 frame lines)
 //! and `goroutine` (dump lines); `timestamp` reads the lines `date` wrote
-//! between profiles.
+//! between profiles, and `zone` the `--tz` that gives wall-clock times an offset.
 
 pub mod event;
 pub mod frame;
@@ -13,5 +13,6 @@ pub mod line;
 mod prefetch;
 mod source;
 pub mod timestamp;
+pub mod zone;
 
 pub use source::Source;

@@ -124,6 +124,8 @@ pub struct Aggregation {
     record_texts: Vec<u32>,
     folded: u64,
     kind: Option<Kind>,
+    /// With `--kind`: the other kinds seen, with how many profiles of each.
+    others: Vec<(Kind, u64)>,
     /// First and last snapshot counts, for `--diff`: [complete, any].
     first: [Option<Counts>; 2],
     last: [Option<Counts>; 2],
@@ -144,6 +146,7 @@ impl Aggregation {
             record_texts: Vec::new(),
             folded: 0,
             kind: None,
+            others: Vec::new(),
             first: [None, None],
             last: [None, None],
         }
@@ -167,6 +170,31 @@ impl Aggregation {
     /// The kind of the folded profiles, once one was folded.
     pub fn kind(&self) -> Option<&str> {
         self.kind.as_ref().map(Kind::as_str)
+    }
+
+    /// Fails when `--kind` named a kind the input does not hold although it
+    /// holds profiles of other kinds, naming those: an empty answer would
+    /// look like "no stacks" rather than a misspelt kind.
+    pub fn check_kind(&self) -> Result<(), Error> {
+        let Some(wanted) = &self.options.kind else {
+            return Ok(());
+        };
+        if self.kind.is_some() || self.others.is_empty() {
+            return Ok(());
+        }
+        let mut found: Vec<String> = self
+            .others
+            .iter()
+            .map(|(kind, n)| format!("{kind} ({n})"))
+            .collect();
+        found.sort_unstable();
+        Err(Error::input(
+            "",
+            format!(
+                "no {wanted} profiles in the input; it holds {}",
+                found.join(", ")
+            ),
+        ))
     }
 
     /// The index of the value counted, once a snapshot was folded.
@@ -376,6 +404,10 @@ impl Aggregation {
             .as_ref()
             .is_some_and(|kind| *kind != snap.kind)
         {
+            match self.others.iter_mut().find(|(kind, _)| *kind == snap.kind) {
+                Some((_, n)) => *n += 1,
+                None => self.others.push((snap.kind.clone(), 1)),
+            }
             return Ok(false);
         }
         match &self.kind {

@@ -12,6 +12,7 @@ use crate::analysis::{AggregateOptions, Aggregation, Folded};
 use crate::assemble::{Assembler, Detail, Options, Stats};
 use crate::error::Error;
 use crate::input::Source;
+use crate::input::zone::TimeZone;
 use crate::pipeline;
 
 /// What `pp-fold` writes.
@@ -29,6 +30,9 @@ pub struct FoldOptions {
     pub min_count: u64,
     /// Stop at the first line not understood. Default is `false`.
     pub strict: bool,
+    /// Read times without an offset (or with a zone name) in this zone.
+    /// Default is none: such times keep their wall clock only.
+    pub tz: Option<TimeZone>,
 }
 
 /// Folds `sources` into `out` as `options` say; returns what was read.
@@ -40,10 +44,10 @@ pub fn run(
     let mut aggregate = options.aggregate.clone();
     aggregate.diff = options.diff && options.base.is_none();
     let base = match &options.base {
-        Some(base) => Some(fold_sources(base, &aggregate, options.strict)?.0.folded()),
+        Some(base) => Some(fold_sources(base, &aggregate, options)?.0.folded()),
         None => None,
     };
-    let (aggregation, assembler) = fold_sources(sources, &aggregate, options.strict)?;
+    let (aggregation, assembler) = fold_sources(sources, &aggregate, options)?;
     match (options.diff, base) {
         (false, _) => write_lines(out, &aggregation, options.min_count)?,
         (true, Some(before)) => write_diff(out, &before, &aggregation.folded(), options.min_count)?,
@@ -59,16 +63,18 @@ pub fn run(
 /// interned frames and the parse statistics.
 pub fn fold_sources(
     sources: &[Source],
-    options: &AggregateOptions,
-    strict: bool,
+    aggregate: &AggregateOptions,
+    options: &FoldOptions,
 ) -> Result<(Aggregation, Assembler), Error> {
-    let mut folder = Aggregation::new(options.clone());
+    let mut folder = Aggregation::new(aggregate.clone());
     let parse = Options {
         detail: Detail::Stacks,
-        strict,
+        strict: options.strict,
+        tz: options.tz.clone(),
         ..Options::default()
     };
     let assembler = pipeline::run(sources, parse, &mut folder)?;
+    folder.check_kind()?;
     Ok((folder, assembler))
 }
 

@@ -23,6 +23,7 @@ use crate::analysis::{Aggregate, AggregateOptions};
 use crate::assemble::{Detail, Options, Stats};
 use crate::error::Error;
 use crate::input::Source;
+use crate::input::zone::TimeZone;
 use crate::model::Status;
 use crate::pipeline;
 
@@ -38,6 +39,9 @@ pub struct HtmlOptions {
     pub top: usize,
     /// Stop at the first line not understood. Default is `false`.
     pub strict: bool,
+    /// Read times without an offset (or with a zone name) in this zone.
+    /// Default is none: such times keep their wall clock only.
+    pub tz: Option<TimeZone>,
 }
 
 /// Reads `sources` and writes the page to `out` (nothing when no snapshot
@@ -51,9 +55,11 @@ pub fn run(
     let parse = Options {
         detail: Detail::Stacks,
         strict: options.strict,
+        tz: options.tz.clone(),
         ..Options::default()
     };
     let assembler = pipeline::run(sources, parse, &mut collector)?;
+    collector.aggregation.check_kind()?;
     let stats = assembler.stats();
     if stats.count(Status::Complete) + stats.count(Status::Partial) == 0 {
         return Ok(stats.clone());

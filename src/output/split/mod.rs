@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::assemble::{Consumer, Detail, Options, Stats};
 use crate::error::Error;
 use crate::input::Source;
+use crate::input::zone::TimeZone;
 use crate::model::json::SnapshotJson;
 use crate::model::{Interner, Snapshot};
 use crate::pipeline;
@@ -50,6 +51,9 @@ pub struct SplitOptions {
     pub selection: Selection,
     /// Stop at the first line not understood. Default is `false`.
     pub strict: bool,
+    /// Read times without an offset (or with a zone name) in this zone.
+    /// Default is none: such times keep their wall clock only.
+    pub tz: Option<TimeZone>,
 }
 
 /// Writes the snapshots of `sources` that `options` select to `out`; returns what was read.
@@ -73,6 +77,7 @@ pub fn run(
         detail: Detail::Stacks,
         keep_raw: writer.format != Format::Json,
         strict: options.strict,
+        tz: options.tz.clone(),
     };
     let assembler = pipeline::run(sources, parse, &mut writer)?;
     Ok(assembler.stats().clone())
@@ -114,6 +119,7 @@ impl<W: Write> SplitWriter<W> {
 
 impl<W: Write> Consumer for SplitWriter<W> {
     fn snapshot(&mut self, snap: &Snapshot, interner: &Interner) -> Result<(), Error> {
+        self.selector.check_zones(snap)?;
         if !self.selector.wants(snap) {
             return Ok(());
         }

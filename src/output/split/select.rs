@@ -5,7 +5,8 @@ use std::cmp::Ordering;
 use std::collections::VecDeque;
 use std::str::FromStr;
 
-use crate::input::timestamp::Timestamp;
+use crate::error::Error;
+use crate::input::timestamp::{Timestamp, Zone};
 use crate::model::{Snapshot, Status};
 
 /// A `--since`/`--until` argument: any timestamp format the parser reads.
@@ -25,6 +26,10 @@ impl FromStr for TimeArg {
                 )
             })
     }
+}
+
+fn has_offset(time: &Timestamp) -> bool {
+    matches!(time.zone, Zone::Offset(_))
 }
 
 /// A `--status` argument: one or more statuses separated by commas.
@@ -103,6 +108,41 @@ impl<T> Selector<T> {
             taken: 0,
             last: VecDeque::new(),
         }
+    }
+
+    /// Fails when a `--since`/`--until` bound and `snap`'s time disagree on
+    /// having an offset: an instant cannot be compared with a wall-clock
+    /// time without knowing its zone (that is what `--tz` says).
+    pub fn check_zones(&self, snap: &Snapshot) -> Result<(), Error> {
+        let Some(time) = snap.time else {
+            return Ok(());
+        };
+        let bounds = [
+            ("--since", self.selection.since),
+            ("--until", self.selection.until),
+        ];
+        for (flag, bound) in bounds {
+            let Some(bound) = bound else { continue };
+            let (given, read) = (has_offset(&bound), has_offset(&time));
+            if given == read {
+                continue;
+            }
+            let raw = snap.time_raw.as_str();
+            let message = if given {
+                format!(
+                    "{flag} {bound} has an offset, but the input's times ({raw:?}) have none: \
+                     say which zone they are in with --tz (an offset such as +05:30, or a zone \
+                     such as Asia/Kolkata), or give {flag} without an offset"
+                )
+            } else {
+                format!(
+                    "{flag} {bound} has no offset, but the input's times ({raw:?}) have one: \
+                     give {flag} with an offset, or say which zone it is in with --tz"
+                )
+            };
+            return Err(Error::Usage(message));
+        }
+        Ok(())
     }
 
     /// True when `snap` is to be kept (for `--last`, kept for now).

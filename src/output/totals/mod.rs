@@ -17,6 +17,7 @@ use crate::analysis::leak::{LeakFinder, Suspect};
 use crate::assemble::{Consumer, Detail, Options, Stats};
 use crate::error::Error;
 use crate::input::Source;
+use crate::input::zone::TimeZone;
 use crate::model::{Interner, Snapshot};
 use crate::pipeline;
 pub use by::{BY_HEADER, ByKey, ByWriter};
@@ -52,6 +53,9 @@ pub struct TotalsOptions {
     pub fail_if: Vec<Check>,
     /// Stop at the first line not understood. Default is `false`.
     pub strict: bool,
+    /// Read times without an offset (or with a zone name) in this zone.
+    /// Default is none: such times keep their wall clock only.
+    pub tz: Option<TimeZone>,
 }
 
 /// What a `pp-totals` run found besides its output.
@@ -91,6 +95,7 @@ pub fn run(
             Detail::Counts
         },
         strict: options.strict,
+        tz: options.tz.clone(),
         ..Options::default()
     };
     let assembler = pipeline::run(sources, parse, &mut totals)?;
