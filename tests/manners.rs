@@ -95,3 +95,108 @@ fn tz_gives_wall_clock_times_their_offset() {
         stderr(&bad)
     );
 }
+
+/// `[2020-11-10 19:49:52.146]threadcreate profile: total 1013`: a logger's
+/// bracketed timestamp glued to the header lost the whole profile into
+/// "unknown lines". Any profile header after a logger prefix starts a snapshot.
+#[test]
+fn a_logger_timestamp_glued_to_a_profile_header_starts_a_snapshot() {
+    let mut log = Vec::new();
+    for (stamp, file) in [
+        ("[2020-11-10 19:49:52.146]", "threadcreate-debug1.txt"),
+        ("2020/11/10 19:49:53 ", "goroutine-debug1.txt"),
+        ("app: ", "heap-debug1.txt"),
+    ] {
+        log.extend_from_slice(stamp.as_bytes());
+        log.extend(common::fixture_bytes(&format!(
+            "go1.27/shop/snapshots/{file}"
+        )));
+    }
+    let out = run("pp-totals", &[], Some(log));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rows: Vec<String> = stdout(&out)
+        .lines()
+        .skip(1)
+        .map(|row| row.split(',').take(7).collect::<Vec<_>>().join(","))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "0,2020-11-10T19:49:52.146,0,threadcreate,9,2,complete",
+            "1,2020-11-10T19:49:53,0.854,goroutine,754,22,complete",
+            "2,,,heap,,33,complete",
+        ]
+    );
+    assert_eq!(stderr(&out), "pp-totals: 3 snapshots: 3 complete\n");
+}
+
+/// A CRLF profile whose last line lost only its `\n` was called `partial`
+/// though every record was there; a line cut inside its text still is.
+#[test]
+fn a_crlf_profile_without_its_last_newline_is_complete() {
+    let text = common::fixture_bytes("go1.27/shop/snapshots/goroutine-debug1.txt");
+    let crlf: Vec<u8> = String::from_utf8(text)
+        .unwrap()
+        .replace('\n', "\r\n")
+        .into_bytes();
+    let status = |bytes: &[u8]| {
+        let out = run("pp-totals", &["-q"], Some(bytes.to_vec()));
+        stdout(&out)
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .nth(6)
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(status(&crlf), "complete");
+    // `…:746\r\n\r` (a blank last line) and `…:746\r` (the last frame line).
+    assert_eq!(status(&crlf[..crlf.len() - 1]), "complete");
+    assert_eq!(status(&crlf[..crlf.len() - 3]), "complete");
+    // `…:74`: cut inside the frame line.
+    assert_eq!(status(&crlf[..crlf.len() - 5]), "partial");
+}
+
+/// A legacy heap header counts every allocation in its alloc columns, far
+/// above the sampled records: judged by its in-use columns only.
+#[test]
+fn a_legacy_heap_header_is_judged_by_its_in_use_columns() {
+    let text = String::from_utf8(common::fixture_bytes(
+        "go1.27/shop/snapshots/heap-debug1.txt",
+    ))
+    .unwrap();
+    let (header, rest) = text.split_once('\n').unwrap();
+    assert_eq!(
+        header,
+        "heap profile: 3: 1280 [67: 13766480] @ heap/1048576"
+    );
+    let legacy = format!("heap profile: 3: 1280 [90067: 913766480] @ heap/1048576\n{rest}");
+    let cut_in_use = format!("heap profile: 4: 1280 [67: 13766480] @ heap/1048576\n{rest}");
+    let status = |text: &str| {
+        let out = run("pp-totals", &["-q"], Some(text.as_bytes().to_vec()));
+        stdout(&out)
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .nth(6)
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(status(&text), "complete");
+    assert_eq!(status(&legacy), "complete");
+    assert_eq!(status(&cut_in_use), "partial");
+}
+
+/// `1 @ 0x493b61` (a goroutine not started yet) has no frame lines: it was
+/// named by its address, which means nothing without the binary.
+#[test]
+fn a_stack_without_frames_is_named_no_frames() {
+    let log = path("go1.27/shop/prof.log");
+    let folded = stdout(&run("pp-fold", &["-q", &log], None));
+    assert!(folded.starts_with("[no frames] 10\n"), "{}", &folded[..80]);
+    assert!(!folded.contains("0x493b61"));
+    let by_func = stdout(&run("pp-totals", &["-q", "--by", "stack", &log], None));
+    assert!(by_func.contains(",[no frames],"), "{}", &by_func[..300]);
+}

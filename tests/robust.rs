@@ -632,9 +632,9 @@ fn check_chunkings(
     chunkings: &[Chunking],
     options: Options,
 ) -> Result<Outcome, TestCaseError> {
-    let expected = run(input, DEFAULT, options);
+    let expected = run(input, DEFAULT, options.clone());
     for &chunking in chunkings {
-        let got = run(input, chunking, options);
+        let got = run(input, chunking, options.clone());
         prop_assert!(
             got == expected,
             "{:?} changes the output:\n{}",
@@ -841,8 +841,8 @@ proptest! {
         cuts in chunkings(),
         options in any_options(),
     ) {
-        check_chunkings(shop, &cuts, options)?;
-        check_chunkings(batch, &cuts, options)?;
+        check_chunkings(shop, &cuts, options.clone())?;
+        check_chunkings(batch, &cuts, options.clone())?;
         check_chunkings(&slice.0, &cuts, options)?;
     }
 }
@@ -917,7 +917,7 @@ proptest! {
         input.splice(at..at, long);
         let (capacity, pipe_capacity, max_read, seed) = cuts;
         let fit = |i: Index| 1 + i.index(max_line);
-        let expected = run_limited(&input, Chunking::Capacity(max_line), max_line, options);
+        let expected = run_limited(&input, Chunking::Capacity(max_line), max_line, options.clone());
         let chunkings = [
             Chunking::Capacity(1),
             Chunking::Capacity(7.min(max_line)),
@@ -926,7 +926,7 @@ proptest! {
             BYTEWISE,
         ];
         for chunking in chunkings {
-            let got = run_limited(&input, chunking, max_line, options);
+            let got = run_limited(&input, chunking, max_line, options.clone());
             prop_assert!(
                 got == expected,
                 "{:?} changes the output:\n{}",

@@ -222,7 +222,7 @@ impl Assembler {
             self.keep(&line);
             return Ok(());
         }
-        if !line.terminated && matches!(self.state, State::Records(_) | State::Dump(_)) {
+        if is_cut(&line) && matches!(self.state, State::Records(_) | State::Dump(_)) {
             // The input ends inside this line: the snapshot was cut off, and
             // a line that no longer reads as anything is the cut itself.
             self.mark_cut();
@@ -248,7 +248,10 @@ impl Assembler {
                         consumer,
                     )
                 }
-                None => self.on_unknown(&line),
+                None => match prefix::find_profile_header(line.text) {
+                    Some(at) => self.prefixed_header(line, at, consumer),
+                    None => self.on_unknown(&line),
+                },
             },
             Event::Blank => self.on_blank(&line, consumer),
             Event::GoroutineHeader(_)
@@ -287,6 +290,42 @@ impl Assembler {
         self.unprefixed(cut, consumer)?;
         self.mark_cut();
         self.unprefixed(rest, consumer)
+    }
+
+    /// A profile header after a logger's prefix: a snapshot starts, at the
+    /// prefix's time if it gives one.
+    fn prefixed_header(
+        &mut self,
+        line: Line<'_>,
+        at: usize,
+        consumer: &mut impl Consumer,
+    ) -> Result<(), Error> {
+        let skipped = line.text.as_ptr() as usize - line.raw.as_ptr() as usize;
+        let stamp = Line {
+            text: &line.text[..at],
+            raw: &line.raw[..skipped + at],
+            terminated: false,
+            ..line
+        };
+        let header = Line {
+            text: &line.text[at..],
+            raw: &line.raw[skipped + at..],
+            ..line
+        };
+        match prefix::timestamp(stamp.text) {
+            Some(time) => {
+                self.on_timestamp(time, &stamp, consumer)?;
+                self.unprefixed(header, consumer)
+            }
+            // The prefix stays in the snapshot's original bytes.
+            None => self.unprefixed(
+                Line {
+                    raw: line.raw,
+                    ..header
+                },
+                consumer,
+            ),
+        }
     }
 
     fn on_timestamp(
@@ -493,6 +532,13 @@ fn ends_like_an_offset(text: &[u8]) -> bool {
 }
 
 /// True for the events that end an HTML error body.
+/// True when the input ended inside `line`: it has no newline, and it is
+/// neither blank nor ended by the `\r` of a CRLF file (whose last `\n`
+/// alone is missing, as when a Windows tool saved it).
+fn is_cut(line: &Line<'_>) -> bool {
+    !line.terminated && !line.raw.ends_with(b"\r") && !line.text.trim_ascii().is_empty()
+}
+
 fn starts_snapshot(event: &Event<'_>) -> bool {
     matches!(
         event,

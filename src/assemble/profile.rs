@@ -96,7 +96,11 @@ impl Profile {
     fn whole(&self, total: Option<u64>) -> bool {
         match &self.sums {
             Sums::Count { counted } => Some(*counted) == total.map(u128::from),
-            Sums::Heap { totals, sums, .. } => *sums == totals.map(u128::from),
+            // The in-use columns only: a legacy header counts every
+            // allocation in its alloc columns, far above the sampled records.
+            Sums::Heap { totals, sums, .. } => {
+                sums[..2] == [u128::from(totals[0]), u128::from(totals[1])]
+            }
             Sums::Contention { .. } => true,
         }
     }

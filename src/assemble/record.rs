@@ -172,21 +172,15 @@ fn parse_block(block: &[u8], interner: &mut Interner, frames: &mut Vec<FrameId>)
         .split(|&b| b == b' ')
         .filter(|a| !a.is_empty() && *a != b"0x0")
         .collect();
-    let from_addresses = frames.is_empty();
-    if from_addresses {
-        for &pc in &pcs {
-            frames.push(interner.frame(FrameRef {
-                func: pc,
-                file: b"",
-                line: 0,
-            }));
-        }
-    }
+    // A record without frame lines (`1 @ 0x493b61`: a goroutine not started
+    // yet) has an empty stack, which outputs name `[no frames]`: its
+    // addresses name nothing without the binary.
+    let frameless = frames.is_empty();
     // A stack that reached the depth limit was cut when its root-most PC is a
     // visible frame; a complete stack ends in runtime.goexit, which debug=1
     // hides (a `#` address is its `@` address minus 1).
     let root_visible = match (pcs.last().and_then(|pc| parse_hex(pc)), last_frame_addr) {
-        _ if from_addresses => true,
+        _ if frameless => true,
         (Some(pc), Some(frame)) => pc.wrapping_sub(1) == frame,
         _ => false,
     };
@@ -265,11 +259,11 @@ mod tests {
     }
 
     #[test]
-    fn record_without_frames_folds_from_addresses() {
+    fn record_without_frames_has_an_empty_stack() {
         let mut cache = StackCache::default();
         let mut interner = Interner::new();
         let r = resolve(&mut cache, &mut interner, "0x493b61", &[]);
-        assert_eq!(funcs(&interner, r.stack), ["0x493b61"]);
+        assert_eq!(r.stack, StackId::EMPTY);
         let empty = resolve(&mut cache, &mut interner, "", &[]);
         assert_eq!(empty.stack, StackId::EMPTY);
         let zero = resolve(&mut cache, &mut interner, "0x0 0x0", &["\t0x0"]);

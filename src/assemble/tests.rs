@@ -66,19 +66,19 @@ fn statuses_of_a_gathering_log() {
     let cases: Vec<(String, Vec<&str>)> = vec![
         (
             format!("{TS}{PROFILE}"),
-            vec!["0 complete goroutine 3 [2x2 1x1]"],
+            vec!["0 complete goroutine 3 [2x2 1x0]"],
         ),
         (
             format!("{TS}{TS}{PROFILE}"),
-            vec!["0 missing - - []", "1 complete goroutine 3 [2x2 1x1]"],
+            vec!["0 missing - - []", "1 complete goroutine 3 [2x2 1x0]"],
         ),
         (
             format!("{TS}{PROFILE}{TS}"),
-            vec!["0 complete goroutine 3 [2x2 1x1]", "1 missing - - []"],
+            vec!["0 complete goroutine 3 [2x2 1x0]", "1 missing - - []"],
         ),
         (
             PROFILE.to_string(),
-            vec!["0 complete goroutine 3 [2x2 1x1]"],
+            vec!["0 complete goroutine 3 [2x2 1x0]"],
         ),
         (
             format!("{TS}Unknown profile\n{TS}"),
@@ -88,7 +88,7 @@ fn statuses_of_a_gathering_log() {
             format!("{TS}<html>\n<body>\n</html>\n{PROFILE}"),
             vec![
                 "0 error - - [] \"<html>\"",
-                "1 complete goroutine 3 [2x2 1x1]",
+                "1 complete goroutine 3 [2x2 1x0]",
             ],
         ),
         (
@@ -97,7 +97,7 @@ fn statuses_of_a_gathering_log() {
         ),
         (
             "goroutine profile: total 5\n2 @ 0x1\n\n".to_string(),
-            vec!["0 partial goroutine 5 [2x1]"],
+            vec!["0 partial goroutine 5 [2x0]"],
         ),
         (
             "goroutine profile: total 0\n".to_string(),
@@ -106,15 +106,15 @@ fn statuses_of_a_gathering_log() {
         (
             format!("{PROFILE}{PROFILE}"),
             vec![
-                "0 complete goroutine 3 [2x2 1x1]",
-                "1 complete goroutine 3 [2x2 1x1]",
+                "0 complete goroutine 3 [2x2 1x0]",
+                "1 complete goroutine 3 [2x2 1x0]",
             ],
         ),
         (
             "goroutine profile: total 9\n1 @ 0x1\n\nthreadcreate profile: total 1\n1 @\n#\t0x0\n\n"
                 .to_string(),
             vec![
-                "0 partial goroutine 9 [1x1]",
+                "0 partial goroutine 9 [1x0]",
                 "1 complete threadcreate 1 [1x1]",
             ],
         ),
