@@ -8,7 +8,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{bin, fixture, fixture_bytes, golden, run, run_both, stderr, stdout};
+use common::{bin, fixture, fixture_bytes, golden, path, run, run_both, stderr, stdout};
 use serde_json::Value;
 
 const LOGS: &[&str] = &[
@@ -319,4 +319,103 @@ fn first_stops_reading() {
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(indexes(&output), [0]);
+}
+
+/// A schema `{a, b, c: [{d, e}]}` as nested key sets: each key, with the
+/// schema of the objects in its list where it holds one.
+#[derive(Debug, PartialEq, Default)]
+struct Schema(std::collections::BTreeMap<String, Option<Schema>>);
+
+/// Parses the first `{...}` of `text` as a [`Schema`].
+fn parse_schema(text: &str) -> Schema {
+    fn object(text: &mut &str) -> Schema {
+        let mut schema = Schema::default();
+        *text = text.strip_prefix('{').expect("{");
+        loop {
+            let end = text.find([',', ':', '}']).expect("a key");
+            let key = text[..end].trim().to_string();
+            let delimiter = text.as_bytes()[end];
+            *text = &text[end + 1..];
+            let inner = (delimiter == b':').then(|| {
+                *text = text.trim_start().strip_prefix('[').expect("[");
+                let inner = object(text);
+                *text = text.strip_prefix(']').expect("]");
+                inner
+            });
+            schema.0.insert(key, inner);
+            let delimiter = if delimiter == b':' {
+                let d = text.as_bytes()[0];
+                *text = &text[1..];
+                d
+            } else {
+                delimiter
+            };
+            if delimiter == b'}' {
+                return schema;
+            }
+        }
+    }
+    let mut rest = &text[text.find('{').expect("a schema")..];
+    object(&mut rest)
+}
+
+/// The schema of real output: the union of the keys of every snapshot, record and frame.
+fn schema_of(snapshots: &[Value]) -> Schema {
+    let keys = |objects: &mut dyn Iterator<Item = &Value>| {
+        let mut keys = std::collections::BTreeSet::new();
+        for object in objects {
+            keys.extend(object.as_object().unwrap().keys().cloned());
+        }
+        keys
+    };
+    let records: Vec<&Value> = snapshots
+        .iter()
+        .flat_map(|s| s["records"].as_array().unwrap())
+        .collect();
+    let frames: Vec<&Value> = records
+        .iter()
+        .flat_map(|r| r["frames"].as_array().unwrap())
+        .collect();
+    let leaf = |set: std::collections::BTreeSet<String>| -> Schema {
+        Schema(set.into_iter().map(|k| (k, None)).collect())
+    };
+    let mut record = leaf(keys(&mut records.iter().copied()));
+    record.0.insert(
+        "frames".into(),
+        Some(leaf(keys(&mut frames.iter().copied()))),
+    );
+    let mut snapshot = leaf(keys(&mut snapshots.iter()));
+    snapshot.0.insert("records".into(), Some(record));
+    snapshot
+}
+
+/// The JSON schema in `pp-split --help` (and so in its man page) names
+/// exactly the keys real output has, on a gathering log, a heap profile
+/// with its MemStats trailer, a debug=2 dump and a labelled log.
+#[test]
+fn the_documented_json_schema_is_the_output_schema() {
+    let help = stdout(&run("pp-split", &["--help"], None));
+    let documented = parse_schema(&help);
+    let mut snapshots = Vec::new();
+    for file in [
+        "go1.27/shop/prof.log",
+        "go1.27/shop/snapshots/heap-debug1.txt",
+        "go1.27/shop/prof-debug2.log",
+        "go1.19/batch/prof.log",
+    ] {
+        let out = run("pp-split", &["-q", &path(file)], None);
+        for line in stdout(&out).lines() {
+            snapshots.push(serde_json::from_str::<Value>(line).unwrap());
+        }
+    }
+    assert_eq!(documented, schema_of(&snapshots));
+    let man = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/man/pp-split.1"))
+        .unwrap()
+        .replace("\\-", "-")
+        .replace('\n', " ");
+    assert_eq!(
+        parse_schema(&man),
+        documented,
+        "the man page is older than --help"
+    );
 }

@@ -90,10 +90,24 @@ fn options() -> OptionParser<SplitArgs> {
             "Reads a log of Go text profiles (timestamp lines from `date` between \
              `?debug=1` profiles), any Go text profile, or pp-split JSON lines, and writes \
              one JSON object per snapshot: {index, time, time_raw, kind, total, status, error, \
-             records: [{count, labels, truncated, frames: [{func, file, line}]}]}. \
-             Frames are leaf first; time is ISO 8601 (with an offset only where the input gave \
-             one); time_raw, kind, total and error are null when unknown; a frame known only by \
-             its address has that address as func, \"\" as file and 0 as line. \
+             sample_types, memstats, records: [{count, values, labels, truncated, state, \
+             wait_minutes, frames: [{func, file, line}]}]}. \
+             index counts from 0; time is ISO 8601 (with an offset only where the input gave \
+             one, or --tz); time_raw is the timestamp line as written; kind is goroutine, \
+             threadcreate, goroutineleak, heap, allocs, block, mutex or a custom profile's name; \
+             total is the header's count (a dump's number of goroutines); status is complete, \
+             partial, missing or error, with the server's message in error; time, time_raw, \
+             kind, total and error are null when unknown. sample_types names the values of \
+             every record, as pprof does (the kind's name for count profiles; alloc_objects, \
+             alloc_space, inuse_objects, inuse_space for heap and allocs; contentions, delay in \
+             nanoseconds for block and mutex). memstats holds a heap profile's runtime.MemStats \
+             trailer, numbers where the value is one ({} otherwise). In a record, count is its \
+             goroutines (or samples), values go with sample_types, labels are its pprof labels \
+             ({} when none), truncated is true when the runtime cut the stack at its depth \
+             limit, state is a dump's goroutine state (\"chan receive\") and wait_minutes its \
+             [least, most] minutes blocked, both null for debug=1 profiles. Frames are leaf first; a frame known only by its address has \
+             that address as func, \"\" as file and 0 as line; a record without frame lines \
+             has none. \
              Selection applies --status, --since and --until, then --every, then --first or --last.",
         )
         .footer(FOOTER)
