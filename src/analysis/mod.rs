@@ -19,7 +19,9 @@ pub mod regression;
 pub mod root;
 pub mod series;
 
-pub use aggregate::{Aggregate, AggregateOptions, Aggregation, Folded, FoldedStack, TRUNCATED};
+pub use aggregate::{
+    Aggregate, AggregateOptions, Aggregation, Folded, FoldedStack, Stacks, TRUNCATED,
+};
 pub use name::{
     FrameStyle, RUNTIME_LEAF_FRAMES, fold_frames, push_frame, push_safe, runtime_leaf_frames,
 };

@@ -59,17 +59,36 @@ pub struct StackStat {
 /// One aggregated stack with its frames, from [`Aggregation::stacks`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FoldedStack {
-    /// Pseudo-frames above the stack's root, outermost first, as pp-fold writes
-    /// them: the snapshot, the state, the labels (`key=value`), `[truncated]`.
-    pub roots: Vec<String>,
+    /// Its pseudo-frames above the stack's root: an index into
+    /// [`Stacks::roots`] (0: none).
+    pub roots: u32,
     /// The stack; its frames are `interner.frames_of(stack)[trimmed..]`, leaf first.
     pub stack: StackId,
     /// Its text id in [`Aggregation::names`].
     pub text: u32,
     /// Leaf frames left out by `--trim-runtime`.
-    pub trimmed: usize,
+    pub trimmed: u32,
     /// The aggregated count.
     pub value: u64,
+}
+
+/// The aggregation's stacks ([`Aggregation::stacks`]), with their pseudo-frames
+/// stored once per distinct set: 24 bytes a stack.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stacks {
+    /// The stacks, in order of first appearance.
+    pub stacks: Vec<FoldedStack>,
+    /// The distinct sets of pseudo-frames above a stack's root, outermost
+    /// first, as pp-fold writes them: the snapshot, the state, the labels
+    /// (`key=value`), `[truncated]`. Set 0 is empty.
+    pub roots: Vec<Vec<String>>,
+}
+
+impl Stacks {
+    /// The pseudo-frames above `stack`'s root.
+    pub fn roots_of(&self, stack: &FoldedStack) -> &[String] {
+        &self.roots[stack.roots as usize]
+    }
 }
 
 /// One row of a top stacks table, from [`Aggregation::top`].
@@ -232,20 +251,38 @@ impl Aggregation {
     /// The same aggregation as [`folded`](Self::folded), with frames instead
     /// of text, in order of first appearance: for consumers that show files
     /// and lines (pp-html). Stacks whose text is equal are not merged here.
-    pub fn stacks(&self) -> Vec<FoldedStack> {
-        let mut stacks = Vec::new();
+    pub fn stacks(&self) -> Stacks {
+        let mut stacks = Stacks {
+            stacks: Vec::new(),
+            roots: vec![Vec::new()],
+        };
+        let mut sets: FastMap<(u32, u32, u32, bool), u32> = FastMap::default();
         for (key, stat) in &self.keys {
             let value = self.aggregated(stat);
             if value == 0 {
                 continue;
             }
-            let roots = self.roots_of(key).map(String::from).collect();
+            let set = (key.snapshot, key.state, key.labels, key.truncated);
+            let roots = match sets.get(&set) {
+                Some(&id) => id,
+                None => {
+                    let texts: Vec<String> = self.roots_of(key).map(String::from).collect();
+                    let id = if texts.is_empty() {
+                        0
+                    } else {
+                        stacks.roots.push(texts);
+                        stacks.roots.len() as u32 - 1
+                    };
+                    sets.insert(set, id);
+                    id
+                }
+            };
             let (stack, trimmed) = self.names.representative(key.stack);
-            stacks.push(FoldedStack {
+            stacks.stacks.push(FoldedStack {
                 roots,
                 stack,
                 text: key.stack,
-                trimmed,
+                trimmed: trimmed as u32,
                 value,
             });
         }

@@ -23,7 +23,7 @@ use super::page::Report;
 use super::top::frame_list;
 use super::tree::Columns;
 use crate::analysis::leak::{MIN_SNAPSHOTS, Suspect};
-use crate::analysis::{FoldedStack, StackNamer};
+use crate::analysis::{StackNamer, Stacks};
 use crate::model::Interner;
 
 /// The most places in the tree one suspect links to.
@@ -46,7 +46,7 @@ pub struct Leaks {
 /// The page's call tree, for finding places in it.
 pub struct Places<'a> {
     /// The stacks the tree was built from, in that order.
-    pub stacks: &'a [FoldedStack],
+    pub stacks: &'a Stacks,
     /// The page's form of it.
     pub columns: &'a Columns,
 }
@@ -85,7 +85,7 @@ pub fn locate(
         }
     }
     let mut found: Vec<HashMap<u32, u64>> = vec![HashMap::new(); suspects.len()];
-    for (i, stack) in places.stacks.iter().enumerate() {
+    for (i, stack) in places.stacks.stacks.iter().enumerate() {
         let Some(which) = wanted.get(&stack.text) else {
             continue;
         };

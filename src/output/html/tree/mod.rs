@@ -24,11 +24,12 @@
 //! one `N more` node.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 
 use serde::Serialize;
 
-use crate::analysis::{FoldedStack, StackNamer};
+use crate::analysis::namer::NO_FRAMES;
+use crate::analysis::{StackNamer, Stacks};
 use crate::model::{FastMap, FrameId, Interner};
 
 /// How many nodes of the tree the page holds at most.
@@ -75,11 +76,13 @@ pub struct Columns {
 
 /// The whole call tree, over the stacks it was built from.
 pub struct Tree<'a> {
-    stacks: &'a [FoldedStack],
+    stacks: &'a Stacks,
     names: &'a StackNamer,
     interner: &'a Interner,
-    /// Per stack: the pseudo-frame ids of its roots (and `[no frames]`).
+    /// Per set of roots (see [`Stacks::roots`]): their pseudo-frame ids.
     roots: Vec<Vec<u32>>,
+    /// The pseudo-frame id of `[no frames]`, the one label of a stack without frames.
+    no_frames: u32,
     /// Per stack: how many of its labels are frames.
     frames: Vec<u32>,
     pseudo: Vec<String>,
@@ -113,49 +116,42 @@ struct Info {
 
 impl<'a> Tree<'a> {
     /// Builds the tree of `stacks`, whose texts `names` named.
-    pub fn build(
-        stacks: &'a [FoldedStack],
-        names: &'a StackNamer,
-        interner: &'a Interner,
-    ) -> Tree<'a> {
+    pub fn build(stacks: &'a Stacks, names: &'a StackNamer, interner: &'a Interner) -> Tree<'a> {
         let mut pseudo = vec!["all".to_string()];
         let mut pseudo_ids: FastMap<&str, u32> = FastMap::default();
-        let mut roots = Vec::with_capacity(stacks.len());
-        let mut frames = Vec::with_capacity(stacks.len());
-        for stack in stacks {
-            let count = interner.frames_of(stack.stack).len() - stack.trimmed;
-            let texts = stack.roots.iter().map(String::as_str);
-            let no_frames = (count == 0).then_some("[no frames]");
-            let ids = texts
-                .chain(no_frames)
-                .map(|text| {
-                    *pseudo_ids.entry(text).or_insert_with(|| {
-                        pseudo.push(text.to_string());
-                        pseudo.len() as u32 - 1
-                    })
-                })
-                .collect();
-            roots.push(ids);
-            frames.push(count as u32);
-        }
+        let mut id = |text: &'a str, pseudo: &mut Vec<String>| {
+            *pseudo_ids.entry(text).or_insert_with(|| {
+                pseudo.push(text.to_string());
+                pseudo.len() as u32 - 1
+            })
+        };
+        let roots = (stacks.roots.iter())
+            .map(|set| set.iter().map(|text| id(text, &mut pseudo)).collect())
+            .collect();
+        let no_frames = id(NO_FRAMES, &mut pseudo);
+        let frames = (stacks.stacks.iter())
+            .map(|stack| (interner.frames_of(stack.stack).len() - stack.trimmed as usize) as u32)
+            .collect();
+        let stacks_len = stacks.stacks.len();
         let mut tree = Tree {
             stacks,
             names,
             interner,
             roots,
+            no_frames,
             frames,
             pseudo,
             order: Vec::new(),
             sums: Vec::new(),
             nodes: 1,
         };
-        let mut order: Vec<u32> = (0..stacks.len() as u32).collect();
+        let mut order: Vec<u32> = (0..stacks_len as u32).collect();
         order.sort_unstable_by(|&a, &b| tree.compare(a, b));
         tree.sums.push(0);
         let mut previous: Option<u32> = None;
         for &s in &order {
             let total = tree.sums.last().copied().unwrap_or(0);
-            tree.sums.push(total + stacks[s as usize].value);
+            tree.sums.push(total + stacks.stacks[s as usize].value);
             let shared = previous.map_or(0, |p| tree.shared(p, s));
             tree.nodes += tree.len_of(s) - shared;
             previous = Some(s);
@@ -169,17 +165,23 @@ impl<'a> Tree<'a> {
         self.nodes
     }
 
-    /// Number of labels of stack `s`.
+    /// The pseudo-frame ids above stack `s`'s root.
+    fn roots_of(&self, s: u32) -> &[u32] {
+        &self.roots[self.stacks.stacks[s as usize].roots as usize]
+    }
+
+    /// Number of labels of stack `s`: its roots, then its frames or `[no frames]`.
     fn len_of(&self, s: u32) -> usize {
-        self.roots[s as usize].len() + self.frames[s as usize] as usize
+        self.roots_of(s).len() + self.frames[s as usize].max(1) as usize
     }
 
     /// Label `d` (from the root) of stack `s`.
     fn label(&self, s: u32, d: usize) -> u32 {
-        let roots = &self.roots[s as usize];
+        let roots = self.roots_of(s);
         match roots.get(d) {
             Some(&id) => PSEUDO_LABEL | id,
-            None => self.names.sequence(self.stacks[s as usize].text)[d - roots.len()],
+            None if self.frames[s as usize] == 0 => PSEUDO_LABEL | self.no_frames,
+            None => self.names.sequence(self.stacks.stacks[s as usize].text)[d - roots.len()],
         }
     }
 
@@ -202,9 +204,9 @@ impl<'a> Tree<'a> {
 
     /// The frame of stack `s` at depth `d` (a frame label's depth).
     fn frame_at(&self, s: u32, d: usize) -> FrameId {
-        let stack = &self.stacks[s as usize];
+        let stack = &self.stacks.stacks[s as usize];
         let frames = self.interner.frames_of(stack.stack);
-        let j = d - self.roots[s as usize].len();
+        let j = d - self.roots_of(s).len();
         frames[frames.len() - 1 - j]
     }
 
@@ -254,7 +256,7 @@ impl<'a> Tree<'a> {
         (node.lo..node.hi)
             .map(|p| self.order[p as usize])
             .take_while(|&s| self.len_of(s) == node.depth as usize)
-            .map(|s| self.stacks[s as usize].value)
+            .map(|s| self.stacks.stacks[s as usize].value)
             .sum()
     }
 
@@ -311,11 +313,13 @@ impl<'a> Tree<'a> {
         let is_kept = |node: &Node| kept.as_ref().is_none_or(|k| k.contains_key(node));
         let mut out = Writer::new(self);
         out.push(Slot::Node(self.root()));
-        let mut next = 0;
-        while next < out.slots.len() {
-            let slot = next;
-            next += 1;
-            let Slot::Node(info) = out.slots[slot] else {
+        // Breadth first: the slots wait in a queue until their children are
+        // written, so only the frontier is held, never the whole tree.
+        let mut slot = 0;
+        while let Some(next) = out.slots.pop_front() {
+            slot += 1;
+            let slot = slot - 1;
+            let Slot::Node(info) = next else {
                 continue;
             };
             let (shown, hidden): (Vec<Info>, Vec<Info>) = self
@@ -382,7 +386,8 @@ struct Writer<'t, 'a> {
     strings: FastMap<String, u32>,
     /// Frame index → its (name, file) string ids + 1; 0 = not written yet.
     frame_strings: Vec<(u32, u32)>,
-    slots: Vec<Slot>,
+    /// Slots written whose children are not yet.
+    slots: VecDeque<Slot>,
     columns: Columns,
 }
 
@@ -392,9 +397,9 @@ impl<'t, 'a> Writer<'t, 'a> {
             tree,
             strings: FastMap::default(),
             frame_strings: Vec::new(),
-            slots: Vec::new(),
+            slots: VecDeque::new(),
             columns: Columns {
-                stack_slots: vec![0; tree.stacks.len()],
+                stack_slots: vec![0; tree.stacks.stacks.len()],
                 ..Columns::default()
             },
         };
@@ -459,7 +464,7 @@ impl<'t, 'a> Writer<'t, 'a> {
         c.first.push(0);
         c.count.push(0);
         c.flags.push(flags);
-        self.slots.push(slot);
+        self.slots.push_back(slot);
     }
 }
 

@@ -1,7 +1,7 @@
 //! Unit tests of the call tree.
 
 use super::*;
-use crate::analysis::FrameStyle;
+use crate::analysis::{FoldedStack, FrameStyle};
 use crate::model::FrameRef;
 
 /// Every node counts its own stacks plus its children's.
@@ -39,16 +39,13 @@ fn builds_merges_and_prunes() {
     );
     let stack = |frames: &[FrameId], interner: &mut Interner| interner.stack(frames);
     let mut names = StackNamer::new(FrameStyle::Func, false);
+    // Root set 1 is `handler=x`.
     let stacks = [
-        (vec![], stack(&[a9, main], &mut interner), 5),
-        (vec![], stack(&[b, a3, main], &mut interner), 2),
-        (vec![], stack(&[c, main], &mut interner), 1),
-        (
-            vec!["handler=x".to_string()],
-            stack(&[main], &mut interner),
-            4,
-        ),
-        (vec![], stack(&[], &mut interner), 1),
+        (0, stack(&[a9, main], &mut interner), 5),
+        (0, stack(&[b, a3, main], &mut interner), 2),
+        (0, stack(&[c, main], &mut interner), 1),
+        (1, stack(&[main], &mut interner), 4),
+        (0, stack(&[], &mut interner), 1),
     ]
     .map(|(roots, stack, value)| FoldedStack {
         roots,
@@ -57,6 +54,10 @@ fn builds_merges_and_prunes() {
         trimmed: 0,
         value,
     });
+    let stacks = Stacks {
+        stacks: stacks.to_vec(),
+        roots: vec![vec![], vec!["handler=x".to_string()]],
+    };
     let tree = Tree::build(&stacks, &names, &interner);
     let c = tree.columns(100);
     assert_eq!((c.total[0], tree.len()), (13, 8));
