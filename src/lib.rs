@@ -11,6 +11,7 @@ pub mod analysis;
 pub mod assemble;
 pub mod cli;
 pub mod error;
+pub mod fleet;
 pub mod input;
 pub mod model;
 pub mod output;

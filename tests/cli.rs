@@ -123,12 +123,33 @@ fn an_unreadable_file_does_not_stop_the_others() {
         let alone = run(name, &[&log], None);
         let output = run(name, &["no/such.log", &log, "missing.log"], None);
         assert_eq!(output.status.code(), Some(1), "{name}: {}", stderr(&output));
-        if *name == "pp-html" {
-            // The page names every input it was given; its data is the one file's.
-            let page = stdout(&output);
-            assert!(page.contains("50 complete") && page.trim_end().ends_with("</html>"));
-        } else {
-            assert!(stdout(&output) == stdout(&alone), "{name}");
+        // Three sources were given (the readable one is `prof`): pp-totals
+        // and pp-split say which rows are whose.
+        let (got, alone) = (stdout(&output), stdout(&alone));
+        match *name {
+            "pp-html" => {
+                // The page names every input it was given; its data is the one file's.
+                assert!(got.contains("50 complete") && got.trim_end().ends_with("</html>"));
+            }
+            "pp-totals" => {
+                let expected: String = alone
+                    .lines()
+                    .enumerate()
+                    .map(|(i, l)| format!("{}{l}\n", if i == 0 { "source," } else { "prof," }))
+                    .collect();
+                assert_eq!(got, expected);
+            }
+            "pp-split" => {
+                assert_eq!(
+                    got,
+                    alone.replace("\n{", "\n{\"source\":\"prof\",").replacen(
+                        '{',
+                        "{\"source\":\"prof\",",
+                        1
+                    )
+                );
+            }
+            _ => assert!(got == alone, "{name}"),
         }
         let errors = stderr(&output);
         let lines: Vec<&str> = errors.lines().collect();

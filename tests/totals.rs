@@ -169,11 +169,14 @@ fn files_and_stdin_are_read_in_order() {
     assert_eq!(output.status.code(), Some(0));
     let text = stdout(&output);
     assert_eq!(text.lines().count(), 1 + 80);
+    // Two sources: each row says whose it is, and each source counts from 0.
+    assert!(text.starts_with("source,index,time,"));
+    assert!(text.lines().nth(1).unwrap().starts_with("prof-iso,0,"));
     assert!(
         text.lines()
             .nth(41)
             .unwrap()
-            .starts_with("40,2026-11-27T09:45:23Z,")
+            .starts_with("stdin,0,2026-11-27T09:45:23Z,0,")
     );
     assert_eq!(stderr(&output), "pp-totals: 80 snapshots: 80 complete\n");
 }

@@ -35,6 +35,19 @@ impl Stats {
         }
     }
 
+    /// Adds what another run read (another source's), as if read after this one.
+    pub fn merge(&mut self, other: &Stats) {
+        for (mine, theirs) in self.by_status.iter_mut().zip(other.by_status) {
+            *mine += theirs;
+        }
+        self.unknown_lines += other.unknown_lines;
+        let room = UNKNOWN_SHOWN.saturating_sub(self.unknown_at.len());
+        self.unknown_at
+            .extend(other.unknown_at.iter().take(room).cloned());
+        self.inputs += other.inputs;
+        self.unreadable.extend(other.unreadable.iter().cloned());
+    }
+
     /// Number of snapshots with `status`.
     pub fn count(&self, status: Status) -> u64 {
         self.by_status[status as usize]

@@ -76,6 +76,12 @@ struct FoldArgs {
     /// the profile (goroutine) or count.
     #[bpaf(long("value"), argument("NAME"))]
     value: Option<String>,
+    /// Put each source's name as the root frame of its stacks (sources are
+    /// FILEs, --source, --source-from-dir), so a flame graph shows which pod
+    /// holds what; the sources are folded in parallel (-j). Without it the
+    /// sources add up as one input.
+    #[bpaf(long("source-root"))]
+    source_root: bool,
     #[bpaf(external(input_args))]
     input: InputArgs,
 }
@@ -146,10 +152,16 @@ fn run(args: FoldArgs) -> Result<i32, Error> {
         base: args.base.map(|path| Source::from_args(&[path])),
         min_count: args.min_count,
         strict: args.input.strict,
-        tz: args.input.tz,
+        tz: args.input.tz.clone(),
     };
     let mut out = Output::stdout();
-    let stats = fold::run(&options, &Source::from_args(&args.input.files), &mut out)?;
+    let sources = args.input.sources()?;
+    let stats = if args.source_root {
+        fold::run_sources(&options, &sources, args.input.jobs(), &mut out)?
+    } else {
+        let files: Vec<Source> = sources.into_iter().flat_map(|(_, files)| files).collect();
+        fold::run(&options, &files, &mut out)?
+    };
     out.flush()?;
     super::finish(&stats, args.input.quiet)
 }

@@ -133,9 +133,11 @@ fn run(args: HtmlArgs) -> Result<i32, Error> {
         title: args.title,
         top: args.top,
         strict: args.input.strict,
-        tz: args.input.tz,
+        tz: args.input.tz.clone(),
     };
-    let sources = Source::from_args(&args.input.files);
+    let sources: Vec<Source> = (args.input.sources()?.into_iter())
+        .flat_map(|(_, files)| files)
+        .collect();
     let stats = match &args.output {
         Some(path) => write_atomically(path, |out| html::run(&options, &sources, out))?,
         None if io::stdout().is_terminal() => {

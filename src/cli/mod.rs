@@ -19,8 +19,9 @@ use bpaf::{Args, Bpaf, OptionParser, ParseFailure};
 
 use crate::assemble::Stats;
 use crate::error::{EXIT_INPUT, EXIT_OK, EXIT_USAGE, Error};
-use crate::input::interrupt;
+use crate::fleet::{self, NamedSource};
 use crate::input::zone::TimeZone;
+use crate::input::{Source, interrupt};
 use crate::model::Status;
 pub use output::Output;
 
@@ -40,9 +41,77 @@ pub(crate) struct InputArgs {
     /// Without it such times keep their wall clock and are written without an offset.
     #[bpaf(long("tz"), argument("ZONE"))]
     pub tz: Option<TimeZone>,
+    /// Read the sources on N threads at once (default: the number of cores);
+    /// the output is the same whatever N is.
+    #[bpaf(short('j'), long("jobs"), argument("N"))]
+    pub jobs: Option<usize>,
+    /// Read FILE as the source NAME (instead of its file name without .log,
+    /// .txt, .gz); files given the same NAME are one source, in order.
+    #[bpaf(long("source"), argument("NAME=FILE"))]
+    pub source: Vec<NamedSourceArg>,
+    /// Read every file in each directory DIR/NAME/ as the source NAME (for
+    /// pods/NAME/prof.log, rotated logs included, in name order).
+    #[bpaf(long("source-from-dir"), argument("DIR"))]
+    pub source_from_dir: Vec<PathBuf>,
     /// Logs or profiles to read, in order; `-` or none means standard input.
+    /// Each is a source, named by its file name without .log, .txt or .gz.
     #[bpaf(positional("FILE"))]
     pub files: Vec<PathBuf>,
+}
+
+/// `--source NAME=FILE`.
+#[derive(Debug, Clone)]
+pub(crate) struct NamedSourceArg(NamedSource);
+
+impl std::str::FromStr for NamedSourceArg {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<NamedSourceArg, String> {
+        NamedSource::parse(text).map(NamedSourceArg)
+    }
+}
+
+impl InputArgs {
+    /// The sources to read, each with its files: FILEs first, then
+    /// `--source`, then `--source-from-dir`. Two FILEs of the same name are
+    /// a usage error (name them with `--source`).
+    pub fn sources(&self) -> Result<Vec<(String, Vec<Source>)>, Error> {
+        let files: Vec<NamedSource> = Source::from_args(&self.files)
+            .into_iter()
+            .map(NamedSource::from_source)
+            .collect();
+        if self.files.is_empty() && !(self.source.is_empty() && self.source_from_dir.is_empty()) {
+            // Standard input only when nothing else was given.
+            return self.named_sources(Vec::new());
+        }
+        for (i, a) in files.iter().enumerate() {
+            if let Some(b) = files[..i].iter().find(|b| b.name == a.name) {
+                return Err(Error::Usage(format!(
+                    "two inputs would be the source {:?} ({} and {}): name them with --source NAME=FILE",
+                    a.name,
+                    b.source.name(),
+                    a.source.name()
+                )));
+            }
+        }
+        self.named_sources(files)
+    }
+
+    fn named_sources(
+        &self,
+        mut sources: Vec<NamedSource>,
+    ) -> Result<Vec<(String, Vec<Source>)>, Error> {
+        sources.extend(self.source.iter().map(|s| s.0.clone()));
+        for dir in &self.source_from_dir {
+            sources.extend(NamedSource::from_dir(dir)?);
+        }
+        Ok(fleet::group(sources))
+    }
+
+    /// How many sources to read at once.
+    pub fn jobs(&self) -> usize {
+        self.jobs.unwrap_or_else(fleet::default_jobs).max(1)
+    }
 }
 
 static PROGRAM: OnceLock<String> = OnceLock::new();

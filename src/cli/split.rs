@@ -8,7 +8,6 @@ use bpaf::{Bpaf, OptionParser, Parser};
 
 use super::{InputArgs, Output, input_args};
 use crate::error::Error;
-use crate::input::Source;
 use crate::output::split::{self, Format, Selection, SplitOptions, StatusList, Take, TimeArg};
 
 // What `pp-split` writes. (A `//` comment: bpaf would print a doc comment as a heading.)
@@ -142,10 +141,14 @@ fn run(args: SplitArgs) -> Result<i32, Error> {
             take: args.take,
         },
         strict: args.input.strict,
-        tz: args.input.tz,
+        tz: args.input.tz.clone(),
     };
     let mut out = Output::stdout();
-    let stats = split::run(&options, &Source::from_args(&args.input.files), &mut out)?;
+    let sources = args.input.sources()?;
+    let stats = match sources.as_slice() {
+        [(_, files)] => split::run(&options, files, &mut out)?,
+        _ => split::run_sources(&options, &sources, args.input.jobs(), &mut out)?,
+    };
     out.flush()?;
     super::finish(&stats, args.input.quiet)
 }

@@ -5,7 +5,6 @@ use bpaf::{Bpaf, OptionParser, Parser};
 
 use super::{InputArgs, Output, input_args};
 use crate::error::{EXIT_CHECK, Error};
-use crate::input::Source;
 use crate::output::totals::{self, ByKey, Check, TotalsOptions};
 
 // Command line of `pp-totals`. (A `//` comment: bpaf would print a doc comment as a heading.)
@@ -95,10 +94,14 @@ fn run(args: TotalsArgs) -> Result<i32, Error> {
         leaks: args.leaks,
         fail_if: args.fail_if,
         strict: args.input.strict,
-        tz: args.input.tz,
+        tz: args.input.tz.clone(),
     };
     let mut out = Output::stdout();
-    let outcome = totals::run(&options, &Source::from_args(&args.input.files), &mut out)?;
+    let sources = args.input.sources()?;
+    let outcome = match sources.as_slice() {
+        [(_, files)] => totals::run(&options, files, &mut out)?,
+        _ => totals::run_sources(&options, &sources, args.input.jobs(), &mut out)?,
+    };
     let code = super::finish(&outcome.stats, args.input.quiet)?;
     for failure in &outcome.failures {
         super::warn(&format!("check failed: {failure}"));

@@ -6,6 +6,8 @@
 //! differential format those tools draw in red and blue. The aggregation
 //! itself is [`crate::analysis::Aggregation`]; this module writes its lines.
 
+mod sources;
+
 use std::io::Write;
 
 use crate::analysis::{AggregateOptions, Aggregation, Folded};
@@ -14,6 +16,7 @@ use crate::error::Error;
 use crate::input::Source;
 use crate::input::zone::TimeZone;
 use crate::pipeline;
+pub use sources::run_sources;
 
 /// What `pp-fold` writes.
 #[derive(Debug, Clone, Default)]

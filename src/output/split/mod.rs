@@ -7,6 +7,7 @@
 //! original bytes and are written as debug=1 text rebuilt from the model.
 
 mod select;
+mod sources;
 mod text;
 
 use std::fs::{self, OpenOptions};
@@ -21,6 +22,7 @@ use crate::model::json::SnapshotJson;
 use crate::model::{Interner, Snapshot};
 use crate::pipeline;
 pub use select::{Selection, Selector, StatusList, Take, TimeArg};
+pub use sources::run_sources;
 pub use text::render_text;
 
 /// What `pp-split` writes.

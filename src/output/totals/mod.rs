@@ -10,6 +10,7 @@
 mod by;
 mod check;
 mod rows;
+mod sources;
 
 use std::io::Write;
 
@@ -23,6 +24,7 @@ use crate::pipeline;
 pub use by::{BY_HEADER, ByKey, ByWriter};
 pub use check::{Check, Measures};
 pub use rows::{TotalsWriter, elapsed_seconds};
+pub use sources::run_sources;
 
 /// The CSV header; columns may be added after these, never before.
 pub const HEADER: [&str; 13] = [
