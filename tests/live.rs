@@ -32,13 +32,16 @@ fn pp_totals_writes_each_row_before_the_next_snapshot_starts() {
             .expect("a row while stdin is open")
     };
 
-    assert!(next_row().starts_with("index,time,elapsed_s,kind,total,records,status,"));
     for (i, snapshot) in snapshots(3).iter().enumerate() {
         stdin.write_all(snapshot).unwrap();
         stdin.flush().unwrap();
+        if i == 0 {
+            // The first snapshot decides the columns: the header comes with its row.
+            assert_eq!(next_row(), "index,time,elapsed_s,kind,total,records,status");
+        }
         let row = next_row();
         assert!(row.starts_with(&format!("{i},2026-11-27T15:13:")), "{row}");
-        assert!(row.contains(",complete,"), "{row}");
+        assert!(row.ends_with(",complete"), "{row}");
     }
     // A date line alone is not complete until the next one (or the end) comes.
     stdin.write_all(b"Fri Nov 27 15:14:59 IST 2026\n").unwrap();
@@ -48,7 +51,7 @@ fn pp_totals_writes_each_row_before_the_next_snapshot_starts() {
         "no row for a bare date line yet"
     );
     drop(stdin);
-    assert_eq!(next_row(), "3,2026-11-27T15:14:59,92,,,0,missing,,,,,,");
+    assert_eq!(next_row(), "3,2026-11-27T15:14:59,92,,,0,missing");
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
 }

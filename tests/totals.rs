@@ -6,8 +6,9 @@ mod common;
 use common::{fixture, fixture_bytes, golden, run, run_both, stderr, stdout};
 
 /// Every gathering log, with the summary pp-totals must print for it.
-const HEADER: &str = "index,time,elapsed_s,kind,total,records,status,\
-    alloc_objects,alloc_space,inuse_objects,inuse_space,contentions,delay";
+/// A goroutine log's header: the value columns come only for heap and
+/// contention profiles (or with `--values`).
+const HEADER: &str = "index,time,elapsed_s,kind,total,records,status";
 
 const LOGS: &[(&str, &str)] = &[
     ("go1.27/shop/prof.log", "50 snapshots: 50 complete"),
@@ -95,15 +96,15 @@ fn time_columns_follow_the_timestamp_format() {
     let cases = [
         (
             "go1.27/shop/prof.log",
-            "0,2026-11-27T15:13:27,0,goroutine,55,23,complete,,,,,,",
+            "0,2026-11-27T15:13:27,0,goroutine,55,23,complete",
         ),
         (
             "go1.27/shop/prof-iso.log",
-            "0,2026-11-27T15:14:40+05:30,0,goroutine,56,25,complete,,,,,,",
+            "0,2026-11-27T15:14:40+05:30,0,goroutine,56,25,complete",
         ),
         (
             "go1.27/shop/prof-epoch.log",
-            "0,2026-11-27T09:45:23Z,0,goroutine,56,24,complete,,,,,,",
+            "0,2026-11-27T09:45:23Z,0,goroutine,56,24,complete",
         ),
     ];
     for (log, first_row) in cases {
@@ -208,4 +209,31 @@ fn reads_what_pp_split_writes() {
         assert_eq!(stdout(&via_json), stdout(&direct), "{log}");
         assert_eq!(via_json.status.code(), direct.status.code(), "{log}");
     }
+}
+
+/// `pp-totals` wrote 13 columns for every log, six always empty for the
+/// goroutine logs it exists for. The first snapshot decides: a goroutine
+/// log has 7; a heap or contention profile, or `--values`, gets the six
+/// value columns; the header never changes mid-stream.
+#[test]
+fn value_columns_come_with_values() {
+    let header = |args: &[&str]| {
+        let text = stdout(&run("pp-totals", args, None));
+        text.lines().next().unwrap_or_default().to_string()
+    };
+    let log = fixture("go1.27/shop/prof.log");
+    let log = log.to_str().unwrap();
+    assert_eq!(header(&["-q", log]), HEADER);
+    let values =
+        format!("{HEADER},alloc_objects,alloc_space,inuse_objects,inuse_space,contentions,delay");
+    assert_eq!(header(&["-q", "--values", log]), values);
+    for kind in ["heap", "allocs", "block", "mutex"] {
+        let file = fixture(&format!("go1.27/shop/snapshots/{kind}-debug1.txt"));
+        assert_eq!(header(&["-q", file.to_str().unwrap()]), values, "{kind}");
+    }
+    // A heap profile after goroutine ones: its row has the 7 columns too.
+    let mut mixed = fixture_bytes("go1.27/shop/snapshots/goroutine-debug1.txt");
+    mixed.extend(fixture_bytes("go1.27/shop/snapshots/heap-debug1.txt"));
+    let text = stdout(&run("pp-totals", &["-q"], Some(mixed)));
+    assert!(text.lines().all(|l| l.split(',').count() == 7), "{text}");
 }

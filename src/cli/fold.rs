@@ -82,6 +82,12 @@ struct FoldArgs {
     /// sources add up as one input.
     #[bpaf(long("source-root"))]
     source_root: bool,
+    /// Write speedscope's JSON file format instead of folded lines: one profile
+    /// per snapshot (with --source-root, one per source, aggregated as --aggregate
+    /// says), frames named as the folded lines name them. Open it at
+    /// https://www.speedscope.app or with the speedscope command.
+    #[bpaf(long("speedscope"))]
+    speedscope: bool,
     #[bpaf(external(input_args))]
     input: InputArgs,
 }
@@ -118,6 +124,14 @@ fn options() -> OptionParser<FoldArgs> {
             |a| !(a.per_snapshot && (a.diff || a.base.is_some())),
             "--per-snapshot cannot be used with --diff",
         )
+        .guard(
+            |a| {
+                !(a.speedscope
+                    && (a.diff || a.base.is_some() || a.labels || a.state || a.per_snapshot))
+            },
+            "--speedscope writes each snapshot's stacks as they are: it cannot be used with \
+             --diff, --base, --labels, --state or --per-snapshot",
+        )
         .to_options()
         .version(env!("CARGO_PKG_VERSION"))
         .descr("fold the stacks of Go profiles and goroutine dumps for flame graphs")
@@ -151,6 +165,7 @@ fn run(args: FoldArgs) -> Result<i32, Error> {
         diff: args.diff || args.base.is_some(),
         base: args.base.map(|path| Source::from_args(&[path])),
         min_count: args.min_count,
+        speedscope: args.speedscope,
         strict: args.input.strict,
         tz: args.input.tz.clone(),
     };

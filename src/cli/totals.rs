@@ -27,6 +27,12 @@ struct TotalsArgs {
     /// lines). Repeat the flag for several checks.
     #[bpaf(long("fail-if"), argument("CHECK"), many)]
     fail_if: Vec<Check>,
+    /// Write the value columns (alloc_objects, alloc_space, inuse_objects,
+    /// inuse_space, contentions, delay) even when the first snapshot is a goroutine
+    /// profile; without it they are written only when it is a heap, allocs, block or
+    /// mutex profile.
+    #[bpaf(long("values"))]
+    values: bool,
     #[bpaf(external(input_args))]
     input: InputArgs,
 }
@@ -51,10 +57,12 @@ fn options() -> OptionParser<TotalsArgs> {
             "Reads a log of Go text profiles (the output of a loop that appends `date` and \
              `curl -sS .../debug/pprof/goroutine?debug=1` to a file, or any Go text profile, or \
              pp-split JSON lines) and writes one CSV row per snapshot: \
-             index,time,elapsed_s,kind,total,records,status, then the sums of the values of \
-             heap profiles (alloc_objects,alloc_space,inuse_objects,inuse_space, scaled as pprof \
-             scales them) and of block and mutex profiles (contentions,delay in nanoseconds), \
-             empty for other kinds. For a goroutine dump (debug=2, a traceback), total is its \
+             index,time,elapsed_s,kind,total,records,status (with several sources, source \
+             first). When the first snapshot is a heap, allocs, block or mutex profile (or with \
+             --values) six value columns follow: the sums of the values of heap profiles \
+             (alloc_objects,alloc_space,inuse_objects,inuse_space, scaled as pprof scales them) \
+             and of block and mutex profiles (contentions,delay in nanoseconds), empty for other \
+             kinds; the first snapshot decides, and the header never changes mid-stream. For a goroutine dump (debug=2, a traceback), total is its \
              number of goroutines and records its groups of goroutines with the same stack and \
              state. \
              A row is written the moment its snapshot is complete, so it works live at the end \
@@ -93,6 +101,7 @@ fn run(args: TotalsArgs) -> Result<i32, Error> {
         by: args.by,
         leaks: args.leaks,
         fail_if: args.fail_if,
+        values: args.values,
         strict: args.input.strict,
         tz: args.input.tz.clone(),
     };
@@ -102,6 +111,9 @@ fn run(args: TotalsArgs) -> Result<i32, Error> {
         [(_, files)] => totals::run(&options, files, &mut out)?,
         _ => totals::run_sources(&options, &sources, args.input.jobs(), &mut out)?,
     };
+    for note in &outcome.notes {
+        super::warn(note);
+    }
     let code = super::finish(&outcome.stats, args.input.quiet)?;
     for failure in &outcome.failures {
         super::warn(&format!("check failed: {failure}"));

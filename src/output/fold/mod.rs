@@ -7,6 +7,7 @@
 //! itself is [`crate::analysis::Aggregation`]; this module writes its lines.
 
 mod sources;
+mod speedscope;
 
 use std::io::Write;
 
@@ -17,6 +18,7 @@ use crate::input::Source;
 use crate::input::zone::TimeZone;
 use crate::pipeline;
 pub use sources::run_sources;
+pub use speedscope::{SnapshotProfiles, SpeedscopeFile, unit_of};
 
 /// What `pp-fold` writes.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +31,9 @@ pub struct FoldOptions {
     /// With `diff`: the "before" input, folded like the input, instead of its
     /// first snapshot. Default is none.
     pub base: Option<Vec<Source>>,
+    /// Write speedscope's JSON file format, one profile per snapshot,
+    /// instead of folded lines. Default is `false`.
+    pub speedscope: bool,
     /// Leave out lines whose count is below this. Default is 0 (as 1: every line).
     pub min_count: u64,
     /// Stop at the first line not understood. Default is `false`.
@@ -44,6 +49,19 @@ pub fn run(
     sources: &[Source],
     out: &mut impl Write,
 ) -> Result<Stats, Error> {
+    if options.speedscope {
+        let mut profiles = SnapshotProfiles::new(out, &options.aggregate)?;
+        let parse = Options {
+            detail: Detail::Stacks,
+            strict: options.strict,
+            tz: options.tz.clone(),
+            ..Options::default()
+        };
+        let assembler = pipeline::run(sources, parse, &mut profiles)?;
+        let names: Vec<String> = sources.iter().map(Source::name).collect();
+        profiles.into_inner(&names.join(", "))?;
+        return Ok(assembler.stats().clone());
+    }
     let mut aggregate = options.aggregate.clone();
     aggregate.diff = options.diff && options.base.is_none();
     let base = match &options.base {

@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 
-use super::{FoldOptions, run};
+use super::{FoldOptions, SpeedscopeFile, run, unit_of};
 use crate::analysis::push_safe;
 use crate::assemble::Stats;
 use crate::error::Error;
@@ -29,6 +29,9 @@ pub fn run_sources(
         .collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
     let mut stats = Stats::default();
+    if options.speedscope {
+        return speedscope_per_source(options, sources, jobs, out);
+    }
     fleet::run_in_order(
         &sorted,
         jobs,
@@ -49,5 +52,38 @@ pub fn run_sources(
             Ok(())
         },
     )?;
+    Ok(stats)
+}
+
+/// `--speedscope --source-root`: one profile per source, in the order given,
+/// each the source's folded lines as pp-fold aggregates them.
+fn speedscope_per_source(
+    options: &FoldOptions,
+    sources: &[(String, Vec<Source>)],
+    jobs: usize,
+    out: &mut impl Write,
+) -> Result<Stats, Error> {
+    let folded = FoldOptions {
+        speedscope: false,
+        ..options.clone()
+    };
+    let unit = unit_of(options.aggregate.value.as_deref().unwrap_or(""));
+    let mut file = SpeedscopeFile::new(out)?;
+    let mut stats = Stats::default();
+    fleet::run_in_order(
+        sources,
+        jobs,
+        |(name, files)| {
+            let mut spill = Spill::default();
+            let result = run(&folded, files, &mut spill);
+            (name.clone(), result, spill)
+        },
+        |(name, result, spill)| {
+            stats.merge(&result?);
+            file.folded(&name, unit, BufReader::new(spill.into_reader()?))
+        },
+    )?;
+    let names: Vec<&str> = sources.iter().map(|(name, _)| name.as_str()).collect();
+    file.finish(&names.join(", "))?;
     Ok(stats)
 }

@@ -26,8 +26,8 @@ pub use check::{Check, Measures};
 pub use rows::{TotalsWriter, elapsed_seconds};
 pub use sources::run_sources;
 
-/// The CSV header; columns may be added after these, never before.
-pub const HEADER: [&str; 13] = [
+/// The CSV header's first columns, in every run.
+pub const HEADER: [&str; 7] = [
     "index",
     "time",
     "elapsed_s",
@@ -35,6 +35,13 @@ pub const HEADER: [&str; 13] = [
     "total",
     "records",
     "status",
+];
+
+/// The value columns after [`HEADER`]: the sums of the records' values of
+/// heap (and allocs) and of block and mutex profiles, as pprof scales them.
+/// They come with `--values`, or when the first snapshot is a profile with
+/// such values; the header never changes mid-stream.
+pub const VALUE_COLUMNS: [&str; 6] = [
     "alloc_objects",
     "alloc_space",
     "inuse_objects",
@@ -49,6 +56,9 @@ pub const HEADER: [&str; 13] = [
 pub struct TotalsOptions {
     /// One row per key per snapshot instead of one per snapshot. Default is none.
     pub by: Option<ByKey>,
+    /// Write the value columns ([`VALUE_COLUMNS`]) whatever the first
+    /// snapshot is. Default is `false`: only when it has such values.
+    pub values: bool,
     /// The leak suspects instead of rows, at the end of input. Default is `false`.
     pub leaks: bool,
     /// Checks on the whole input. Default is none.
@@ -67,6 +77,9 @@ pub struct Outcome {
     pub stats: Stats,
     /// The checks that held, each with what it measured: `growth>100 (growth is 496)`.
     pub failures: Vec<String>,
+    /// What the user should know about the output: columns of one source that
+    /// the first source's header has no room for.
+    pub notes: Vec<String>,
 }
 
 /// Writes the rows (or suspects) of `sources` to `out` as `options` say, and
@@ -79,7 +92,7 @@ pub fn run(
     let mode = match options.by {
         Some(key) => Mode::By(ByWriter::new(out, key)?),
         None if options.leaks => Mode::Leaks(out),
-        None => Mode::Rows(TotalsWriter::new(out)?),
+        None => Mode::Rows(TotalsWriter::new(out, options.values)?),
     };
     let suspects = options.leaks || options.fail_if.iter().any(Check::needs_suspects);
     let stacks = suspects || matches!(options.by, Some(ByKey::Stack | ByKey::Func));
@@ -105,7 +118,11 @@ pub fn run(
     let failures = totals
         .measures
         .failures(&options.fail_if, &stats, totals.suspects);
-    Ok(Outcome { stats, failures })
+    Ok(Outcome {
+        stats,
+        failures,
+        notes: Vec::new(),
+    })
 }
 
 /// Where rows go.
@@ -169,7 +186,7 @@ impl<W: Write> Consumer for Totals<W> {
             .unwrap_or_default();
         self.suspects = suspects.len();
         match &mut self.mode {
-            Mode::Rows(writer) => writer.flush(),
+            Mode::Rows(writer) => writer.finish(),
             Mode::By(writer) => writer.flush(),
             Mode::Leaks(out) if self.opened => write_suspects(out, &suspects),
             Mode::Leaks(_) => Ok(()),

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::HEADER;
+use super::{HEADER, VALUE_COLUMNS};
 use crate::assemble::Consumer;
 use crate::error::Error;
 use crate::input::timestamp::Timestamp;
@@ -14,11 +14,19 @@ pub struct TotalsWriter<W: Write> {
     first_time: Option<Timestamp>,
     /// Whether the header was written.
     header: bool,
+    /// Whether an input was opened (nothing is written before).
+    opened: bool,
+    /// Whether the value columns are written: `--values`, or decided by the
+    /// first snapshot.
+    values: Option<bool>,
 }
 
 impl<W: Write> TotalsWriter<W> {
-    /// A writer to `out`; the header is written when the first input opens.
-    pub fn new(out: W) -> Result<TotalsWriter<W>, Error> {
+    /// A writer to `out`; the header is written with the first row (or at
+    /// the end, when an input was read but held no snapshot). With `values`
+    /// the value columns are always there; without, when the first snapshot
+    /// has heap or contention values.
+    pub fn new(out: W, values: bool) -> Result<TotalsWriter<W>, Error> {
         let csv = csv::WriterBuilder::new()
             .buffer_capacity(64 * 1024)
             .from_writer(out);
@@ -26,6 +34,8 @@ impl<W: Write> TotalsWriter<W> {
             csv,
             first_time: None,
             header: false,
+            opened: false,
+            values: values.then_some(true),
         })
     }
 
@@ -39,18 +49,36 @@ impl<W: Write> TotalsWriter<W> {
     fn header(&mut self) -> Result<(), Error> {
         if !self.header {
             self.header = true;
-            self.csv.write_record(HEADER)?;
+            if self.values == Some(true) {
+                self.csv.write_record(HEADER.iter().chain(&VALUE_COLUMNS))?;
+            } else {
+                self.csv.write_record(HEADER)?;
+            }
         }
         Ok(())
+    }
+
+    /// Writes the header, if an input was opened and it was not yet written.
+    pub fn finish(&mut self) -> Result<(), Error> {
+        if self.opened {
+            self.values.get_or_insert(false);
+            self.header()?;
+        }
+        self.flush()
     }
 }
 
 impl<W: Write> Consumer for TotalsWriter<W> {
     fn begin_source(&mut self, _: &str) -> Result<(), Error> {
-        self.header()
+        self.opened = true;
+        Ok(())
     }
 
     fn snapshot(&mut self, snap: &Snapshot, _: &Interner) -> Result<(), Error> {
+        let values = *self
+            .values
+            .get_or_insert(matches!(snap.sample, Sample::Heap | Sample::Contention));
+        self.header()?;
         let time = snap.time.map(|t| t.to_string()).unwrap_or_default();
         if self.first_time.is_none() {
             self.first_time = snap.time;
@@ -72,7 +100,9 @@ impl<W: Write> Consumer for TotalsWriter<W> {
             snap.records.len().to_string(),
             snap.status.as_str().to_string(),
         ];
-        row.extend(value_totals(snap));
+        if values {
+            row.extend(value_totals(snap));
+        }
         self.csv.write_record(&row)?;
         Ok(())
     }

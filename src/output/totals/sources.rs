@@ -24,6 +24,7 @@ pub fn run_sources(
 ) -> Result<Outcome, Error> {
     let mut stats = Stats::default();
     let mut failures = Vec::new();
+    let mut notes = Vec::new();
     let mut csv = csv::Writer::from_writer(out);
     let mut header: Option<csv::StringRecord> = None;
     fleet::run_in_order(
@@ -55,6 +56,16 @@ pub fn run_sources(
                     header.insert(own.clone())
                 }
             };
+            let lost: Vec<&str> = own
+                .iter()
+                .filter(|c| !first.iter().any(|f| f == *c))
+                .collect();
+            if !lost.is_empty() {
+                notes.push(format!(
+                    "{name}: columns {} left out: the first source's header has none (give --values)",
+                    lost.join(", ")
+                ));
+            }
             let places: Vec<Option<usize>> = first
                 .iter()
                 .map(|column| own.iter().position(|c| c == column))
@@ -73,5 +84,9 @@ pub fn run_sources(
         },
     )?;
     csv.flush()?;
-    Ok(Outcome { stats, failures })
+    Ok(Outcome {
+        stats,
+        failures,
+        notes,
+    })
 }
