@@ -118,6 +118,8 @@ fn chromium(browser: &Path, name: &str, url: &str, extra: &[String]) -> (String,
 fn check(browser: &Path, name: &str, page: &Path, fragment: &str) -> String {
     let url = format!("file://{}{fragment}", page.display());
     let (dom, log) = chromium(browser, name, &url, &["--dump-dom".to_string()]);
+    // The <wbr>s where names may wrap are no part of the text looked for.
+    let dom = dom.replace("<wbr>", "");
     let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
     assert!(console.is_empty(), "{name}: console messages: {console:?}");
     let body = &dom[dom.find("<body").expect("a body")..];
@@ -328,6 +330,158 @@ fn a_suspect_opens_in_the_tree_and_the_flame_graph() {
         assert!(
             flame.contains(" class=\"target\""),
             "{name}: marked in the flame graph"
+        );
+    }
+}
+
+/// Measures the page after its script ran and writes the results as JSON
+/// into `<pre id="probe">`: the text of every name (title, function, file)
+/// that wraps between two characters where no break is allowed (allowed:
+/// after a space, `.`, `/` or `-`, before a space or `(`), judged from each
+/// character's box; and, with the flame graph scrolled to as its link does,
+/// where its picture lies, how many rows it has and how many of them hold a
+/// frame at least 12 px wide; then how many rows it has after a click on the
+/// "deeper" marker of the deepest cut column.
+const PROBE: &str = r##"<script>(function () {
+  const out = { width: innerWidth, height: innerHeight, broken: [], names: 0, wraps: 0 };
+  for (const d of document.querySelectorAll("details")) d.open = true;
+  const allowed = (prev, next) => /[\s.\/-]/.test(prev) || /[\s(]/.test(next);
+  const range = document.createRange();
+  for (const e of document.querySelectorAll("h1, .func, .loc")) {
+    out.names++;
+    const walk = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+    let last = null, prev = "";
+    for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+      for (let k = 0; k < node.length; k++) {
+        const c = node.data[k];
+        range.setStart(node, k);
+        range.setEnd(node, k + 1);
+        const r = range.getBoundingClientRect();
+        if (r.height > 0) {
+          if (last && r.top > last.top + last.height / 2) {
+            out.wraps++;
+            if (!allowed(prev, c)) out.broken.push(e.textContent + " @ " + prev + "|" + c);
+          }
+          last = r;
+        }
+        prev = c;
+      }
+    }
+  }
+  for (const d of document.querySelectorAll("details")) d.open = false;
+  document.getElementById("flame-graph").scrollIntoView({ block: "start" });
+  const rows = () => {
+    const svg = document.querySelector("#flame svg");
+    return Math.round(svg.getBoundingClientRect().height / 18);
+  };
+  const svg = document.querySelector("#flame svg").getBoundingClientRect();
+  let wide = 0;
+  for (const rect of document.querySelectorAll("#flame g:not(.deeper) > rect")) {
+    if (Number(rect.getAttribute("width")) >= 12) wide = Math.max(wide, Number(rect.getAttribute("y")) / 18 + 1);
+  }
+  out.flame = { header: document.querySelector("header").getBoundingClientRect().bottom,
+    top: svg.top, bottom: svg.bottom, rows: rows(), wide: wide, markers: document.querySelectorAll("#flame g.deeper").length };
+  const markers = Array.from(document.querySelectorAll("#flame g.deeper"));
+  markers.sort((a, b) => Number(b.dataset.deeper) - Number(a.dataset.deeper));
+  if (markers.length) {
+    out.flame.levels = Number(markers[0].dataset.deeper);
+    markers[0].querySelector("rect").dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    out.flame.clicked = rows();
+  }
+  const pre = document.createElement("pre");
+  pre.id = "probe";
+  pre.textContent = JSON.stringify(out);
+  document.body.append(pre);
+})();</script>"##;
+
+/// Opens `page` with [`PROBE`] added, `width` px wide and 900 px high, and
+/// returns what it measured.
+fn probe(browser: &Path, name: &str, page: &Path, width: u32) -> serde_json::Value {
+    let html = fs::read_to_string(page).unwrap();
+    let at = html.rfind("</body>").expect("a body");
+    let probed = work_dir().join(format!("{name}.html"));
+    fs::write(&probed, format!("{}{PROBE}{}", &html[..at], &html[at..])).unwrap();
+    let url = format!("file://{}", probed.display());
+    let flags = [
+        "--dump-dom".to_string(),
+        format!("--window-size={width},900"),
+    ];
+    let (dom, log) = chromium(browser, name, &url, &flags);
+    let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
+    assert!(console.is_empty(), "{name}: console messages: {console:?}");
+    let body = &dom[dom.find("<body").expect("a body")..];
+    let body_tag = &body[..body.find('>').unwrap()];
+    assert!(
+        body_tag.contains("data-state=\"ready\""),
+        "{name}: {body_tag}"
+    );
+    let start = "<pre id=\"probe\">";
+    let json = &dom[dom.find(start).expect("the probe ran") + start.len()..];
+    let json = &json[..json.find("</pre>").unwrap()];
+    let json = json
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"");
+    serde_json::from_str(&json.replace("&amp;", "&")).expect("the probe's JSON")
+}
+
+/// At 700 and 1400 px wide, on the shop log (a 150-deep recursion cut to a
+/// 125-frame `[truncated]` stack of 50 goroutines out of 15,132): names wrap
+/// only at `.`, `/` and `(`, never inside a word; the flame graph is as deep
+/// as its frames at least 12 px wide (plus one row of "deeper" markers), lies
+/// below the sticky header and ends within the first screen; a click on the
+/// deepest marker zooms into its column, all of it.
+#[test]
+fn names_wrap_between_words_and_the_flame_graph_fits() {
+    let Some(browser) = browser() else { return };
+    let log = fixture("go1.27/shop/prof.log")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let page = write_page("fit", &["-q", &log], None);
+    for width in [700, 1400] {
+        let name = format!("fit-{width}");
+        let found = probe(&browser, &name, &page, width);
+        assert_eq!(found["width"], width, "{name}: the window's width: {found}");
+        assert!(found["names"].as_u64() > Some(100), "{name}: {found}");
+        if width == 700 {
+            assert!(
+                found["wraps"].as_u64() > Some(5),
+                "{name}: names wrap: {found}"
+            );
+        }
+        assert_eq!(
+            found["broken"],
+            serde_json::json!([]),
+            "{name}: broken inside a word"
+        );
+        let flame = &found["flame"];
+        let at = |key: &str| {
+            flame[key]
+                .as_f64()
+                .unwrap_or_else(|| panic!("{key}: {flame}"))
+        };
+        assert!(
+            at("top") >= at("header") - 0.5,
+            "{name}: below the header: {flame}"
+        );
+        let screen = found["height"].as_f64().unwrap();
+        assert!(
+            at("bottom") <= screen,
+            "{name}: on the first screen: {flame}"
+        );
+        assert!(
+            at("rows") >= 3.0 && at("rows") <= at("wide") + 1.0,
+            "{name}: {flame}"
+        );
+        assert!(at("markers") >= 1.0, "{name}: a deeper marker: {flame}");
+        assert!(
+            at("levels") >= 100.0,
+            "{name}: the truncated stack is cut: {flame}"
+        );
+        assert!(
+            at("clicked") > at("levels"),
+            "{name}: the click shows it all: {flame}"
         );
     }
 }

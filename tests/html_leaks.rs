@@ -276,7 +276,7 @@ fn hostile_suspects_are_escaped() {
     assert!(!found.contains("alert(1)</"));
     assert_eq!(page_suspects(&page)[0][0], expected[0][0]);
     assert!(found.contains(
-        "<span class=\"func\">main.&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;amp;</span>"
+        "<span class=\"func\">main.<wbr>&lt;img src=x onerror=alert<wbr>(1)&gt;&quot;&#39;&amp;amp;</span>"
     ));
     assert!(found.contains(
         "title=\"main.&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;;main.&lt;img"

@@ -1,11 +1,16 @@
 //! Escaping: the one place where text from the input becomes part of the page.
 //!
 //! Every input-derived string written as HTML goes through [`text`] (or
-//! [`bytes`] for raw input bytes): `&`, `<`, `>`, `"` and `'` become character
+//! [`name`] / [`name_bytes`] for names): `&`, `<`, `>`, `"` and `'` become character
 //! references, which is safe both between tags and inside quoted attributes.
 //! Data for the page's script goes through [`ScriptJson`]: JSON with `<`, `>`,
 //! `&` and U+2028/U+2029 written as `\u003c` etc., so nothing in it can close
 //! the `<script type="application/json">` element it sits in.
+//!
+//! Names (functions, files, the title) go through [`name`]: escaped like
+//! [`text`], with a `<wbr>` at each place a long name may wrap, so that the
+//! page's CSS never has to break one inside a word (page.js's `appendName`
+//! follows the same rule for the names it draws).
 
 use std::fmt::Write as _;
 use std::io;
@@ -27,9 +32,35 @@ pub fn text(out: &mut String, input: &str) {
     out.push_str(rest);
 }
 
-/// Like [`text`], for input bytes: invalid UTF-8 becomes U+FFFD.
-pub fn bytes(out: &mut String, input: &[u8]) {
-    text(out, &String::from_utf8_lossy(input));
+/// Where `name` may wrap: after a `.` or `/` followed by neither `.`, `]` nor
+/// `)` (so `[...]` and `(*T)` stay whole), and before a `(`; never after the
+/// first character, so a leading `/` stays with what follows.
+fn breaks_at(prev: char, next: char) -> bool {
+    (matches!(prev, '.' | '/') && !matches!(next, '.' | ']' | ')')) || next == '('
+}
+
+/// Like [`text`], with a `<wbr>` at each place [`breaks_at`] allows.
+pub fn name(out: &mut String, input: &str) {
+    let mut start = 0;
+    let mut chars = input.char_indices().peekable();
+    let mut count = 0;
+    while let Some((_, prev)) = chars.next() {
+        count += 1;
+        let Some(&(at, next)) = chars.peek() else {
+            break;
+        };
+        if count > 1 && breaks_at(prev, next) {
+            text(out, &input[start..at]);
+            out.push_str("<wbr>");
+            start = at;
+        }
+    }
+    text(out, &input[start..]);
+}
+
+/// Like [`name`], for input bytes: invalid UTF-8 becomes U+FFFD.
+pub fn name_bytes(out: &mut String, input: &[u8]) {
+    name(out, &String::from_utf8_lossy(input));
 }
 
 /// `input` as an escaped string.
@@ -126,9 +157,36 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(to_html(input), expected);
         }
+    }
+
+    #[test]
+    fn names_wrap_at_boundaries() {
+        let cases = [
+            ("main.(*Server).quote", "main.<wbr>(*Server).<wbr>quote"),
+            (
+                "net/http.(*conn).serve",
+                "net/<wbr>http.<wbr>(*conn).<wbr>serve",
+            ),
+            (
+                "example.com/shop/queue.Consume[...]",
+                "example.<wbr>com/<wbr>shop/<wbr>queue.<wbr>Consume[...]",
+            ),
+            ("/src/a.go", "/src/<wbr>a.<wbr>go"),
+            ("alert(1)", "alert<wbr>(1)"),
+            ("(x", "(x"),
+            ("a.<b>", "a.<wbr>&lt;b&gt;"),
+            ("plain", "plain"),
+            ("é.ü", "é.<wbr>ü"),
+            ("", ""),
+        ];
+        for (input, expected) in cases {
+            let mut out = String::new();
+            name(&mut out, input);
+            assert_eq!(out, expected, "{input}");
+        }
         let mut out = String::new();
-        bytes(&mut out, b"f\xff<");
-        assert_eq!(out, "f\u{fffd}&lt;");
+        name_bytes(&mut out, b"a.\xff<");
+        assert_eq!(out, "a.<wbr>\u{fffd}&lt;");
     }
 
     #[test]

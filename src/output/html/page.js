@@ -29,7 +29,7 @@
   const PSEUDO = 1, MORE = 2, VARIES = 4;
   const SVG = "http://www.w3.org/2000/svg";
 
-  let data, t, n, total, parent, depth, unit;
+  let data, t, n, total, parent, depth, height, unit;
   let filter = null;   /* Uint8Array: nodes shown while searching, or null */
   let matched = null;  /* Uint8Array: nodes that match the search */
   let below = null;    /* Uint8Array: nodes with a match under them */
@@ -77,6 +77,9 @@
         depth[c] = depth[i] + 1;
       }
     }
+    /* Levels below each node (children come after their parent). */
+    height = new Uint16Array(n);
+    for (let i = n - 1; i > 0; i--) height[parent[i]] = Math.max(height[parent[i]], height[i] + 1);
   }
 
   /* ---- Timeline: hover values ---- */
@@ -121,19 +124,39 @@
 
   /* ---- Call tree ---- */
 
+  /* Appends `text` to `parent` with a <wbr> where a long name may wrap: after
+     a "." or "/" followed by neither ".", "]" nor ")", and before a "(", never
+     after the first character (escape.rs's name() follows the same rule).
+     `offset` is where `text` starts in the whole name. */
+  function appendName(parent, text, offset) {
+    let from = 0;
+    for (let k = 1; k < text.length; k++) {
+      if (k + offset < 2) continue;
+      const prev = text[k - 1], next = text[k];
+      if (((prev === "." || prev === "/") && next !== "." && next !== "]" && next !== ")") || next === "(") {
+        parent.append(text.slice(from, k), el("wbr"));
+        from = k;
+      }
+    }
+    parent.append(text.slice(from));
+  }
+
   function highlighted(text, className) {
     const span = el("span", className);
     if (!query) {
-      span.textContent = text;
+      appendName(span, text, 0);
       return span;
     }
     const lower = text.toLowerCase();
     let from = 0;
     for (let at = lower.indexOf(query); at >= 0; at = lower.indexOf(query, from)) {
-      span.append(text.slice(from, at), el("mark", "", text.slice(at, at + query.length)));
+      appendName(span, text.slice(from, at), from);
+      const mark = el("mark");
+      appendName(mark, text.slice(at, at + query.length), at);
+      span.append(mark);
       from = at + query.length;
     }
-    span.append(text.slice(from));
+    appendName(span, text.slice(from), from);
     return span;
   }
 
@@ -156,7 +179,7 @@
     if (where) {
       const loc = highlighted(where + (flags & VARIES ? " …" : ""), "loc");
       if (flags & VARIES) loc.title = "Frames of this function at other lines are merged in; --lines tells them apart.";
-      label.append(loc);
+      label.append(el("wbr"), loc);
     }
     row.append(cum, el("span", "num pct", share(t.total[i], total)), el("span", "num self", num(t.self[i])), label);
     node.append(row);
@@ -394,6 +417,48 @@
     return g;
   }
 
+  /* The flame graph is as deep as its frames at least this wide (px): a
+     thinner column that goes deeper is cut there, behind a "deeper" marker
+     that zooms into it, so one thin deep stack cannot fill the view with
+     white space. */
+  const DEEP_WIDTH = 12;
+
+  /* The level of the deepest frame under `zoom` (at `top`) at least
+     DEEP_WIDTH wide: a child is never wider than its parent, so only wide
+     frames are visited. */
+  function wideDepth(scale, top) {
+    let deepest = top;
+    const todo = [[zoom, top]];
+    while (todo.length) {
+      const [i, level] = todo.pop();
+      for (let c = t.first[i]; c < t.first[i] + t.count[i]; c++) {
+        if (t.total[c] * scale < DEEP_WIDTH) continue;
+        deepest = Math.max(deepest, level + 1);
+        todo.push([c, level + 1]);
+      }
+    }
+    return deepest;
+  }
+
+  /* The marker drawn for the cut column of node i. */
+  function deeperBox(i, x, w, level) {
+    const g = flameBox(i, x, w, level, false);
+    g.classList.add("deeper");
+    g.dataset.deeper = height[i] + 1;
+    /* A search match or a leak suspect's frame cut away shows on its marker. */
+    if (below && below[i]) g.classList.add("match");
+    if (targets) {
+      for (const place of targets) for (let a = parent[place]; a > 0; a = parent[a]) if (a === i) g.classList.add("target");
+    }
+    const text = g.querySelector("text");
+    if (text) text.textContent = w >= 70 ? "deeper ▸" : "▸";
+    const title = document.createElementNS(SVG, "title");
+    title.textContent = name(i) + " and " + height[i] + " more level" + (height[i] === 1 ? "" : "s") +
+      " below: click to zoom in";
+    g.prepend(title);
+    return g;
+  }
+
   function drawFlame() {
     const box = document.getElementById("flame");
     if (!n || total === 0) {
@@ -407,6 +472,7 @@
     const boxes = chain.map((a, level) => flameBox(a, 0, width, level, a !== zoom));
     let deepest = chain.length - 1;
     const scale = width / Math.max(t.total[zoom], 1);
+    const cut = wideDepth(scale, chain.length - 1);
     const stack = [[zoom, 0, chain.length - 1]];
     while (stack.length && boxes.length < MAX_RECTS) {
       const [i, x0, level] = stack.pop();
@@ -414,8 +480,12 @@
       for (let c = t.first[i]; c < t.first[i] + t.count[i]; c++) {
         const w = t.total[c] * scale;
         if (w >= 0.7 && boxes.length < MAX_RECTS) {
-          boxes.push(flameBox(c, x, w, level + 1, false));
-          stack.push([c, x, level + 1]);
+          if (level < cut) {
+            boxes.push(flameBox(c, x, w, level + 1, false));
+            stack.push([c, x, level + 1]);
+          } else {
+            boxes.push(height[c] > 0 ? deeperBox(c, x, w, level + 1) : flameBox(c, x, w, level + 1, false));
+          }
           deepest = Math.max(deepest, level + 1);
         }
         x += w;

@@ -131,7 +131,7 @@ pub fn render(report: &Report<'_>, out: &mut impl io::Write) -> io::Result<()> {
     escape::text(&mut buf, report.title);
     let _ = write!(buf, "</title>\n<style>\n{CSS}</style>\n</head>\n");
     buf.push_str("<body data-state=\"loading\">\n<header><h1>");
-    escape::text(&mut buf, report.title);
+    escape::name(&mut buf, report.title);
     buf.push_str("</h1><nav>");
     for section in SECTIONS {
         let _ = write!(buf, "<a href=\"#{}\">{}</a>", section.id, section.title);
@@ -214,7 +214,7 @@ fn flame_graph(_: &Report<'_>, out: &mut String) {
     out.push_str(
         "<div class=\"controls\"><button id=\"flame-reset\" type=\"button\">Reset zoom</button>\
          <span id=\"flame-info\" class=\"info\">Root at the top. Click a frame to zoom in, \
-         hover for its counts.</span></div>\
+         hover for its counts; a grey “deeper ▸” cell stands for a thin column's deeper frames.</span></div>\
          <div id=\"flame\" class=\"flame\"><noscript>The flame graph needs JavaScript.</noscript></div>",
     );
 }

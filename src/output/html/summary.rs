@@ -85,7 +85,7 @@ impl Distribution {
 /// Renders the summary section.
 pub fn render(report: &Report<'_>, out: &mut String) {
     out.push_str("<dl class=\"facts\">");
-    fact(out, "Input", |o| escape::text(o, &report.inputs.join(", ")));
+    fact(out, "Input", |o| escape::name(o, &report.inputs.join(", ")));
     fact(out, "Profile kind", |o| {
         escape::text(o, report.kind.unwrap_or("none"))
     });

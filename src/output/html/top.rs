@@ -100,7 +100,7 @@ pub fn frame_list(out: &mut String, frames: &[FrameId], interner: &Interner, tit
         out.push('"');
     }
     out.push_str("><span class=\"func\">");
-    escape::bytes(out, &interner.get(headline).func);
+    escape::name_bytes(out, &interner.get(headline).func);
     let _ = write!(
         out,
         "</span> <span class=\"dim\">{} frame{}</span></summary><ol class=\"frames\">",
@@ -110,10 +110,10 @@ pub fn frame_list(out: &mut String, frames: &[FrameId], interner: &Interner, tit
     for &id in frames {
         let frame = interner.get(id);
         out.push_str("<li><span class=\"func\">");
-        escape::bytes(out, &frame.func);
+        escape::name_bytes(out, &frame.func);
         out.push_str("</span> <span class=\"loc\">");
         if !frame.file.is_empty() {
-            escape::bytes(out, &frame.file);
+            escape::name_bytes(out, &frame.file);
             let _ = write!(out, ":{}", frame.line);
         }
         out.push_str("</span></li>");
