@@ -242,12 +242,23 @@ impl<'a> Tree<'a> {
             let frame = self.interner.get(self.frame_at(s, at));
             (&frame.file, frame.line)
         };
-        let first = (node.lo..node.hi)
-            .map(|p| self.order[p as usize])
-            .min_by(|&a, &b| place(a).cmp(&place(b)).then(a.cmp(&b)))
-            .expect("a node holds a stack");
+        // One pass: the stack with the smallest place (the lowest index among
+        // equals), and whether any place differs from another.
+        let mut first = self.order[node.lo as usize];
+        let mut least = place(first);
+        for p in node.lo + 1..node.hi {
+            let s = self.order[p as usize];
+            let here = place(s);
+            if here != least {
+                info.varies = true;
+                if here < least || (here == least && s < first) {
+                    (first, least) = (s, here);
+                }
+            } else if s < first {
+                first = s;
+            }
+        }
         info.frame = Some(self.frame_at(first, at));
-        info.varies = (node.lo..node.hi).any(|p| place(self.order[p as usize]) != place(first));
         info
     }
 
