@@ -90,6 +90,9 @@ pub struct Tree<'a> {
     order: Vec<u32>,
     /// `sums[i]`: the values of `order[..i]` added up.
     sums: Vec<u64>,
+    /// `lcp[i]`: how many labels `order[i - 1]` and `order[i]` share (0 for
+    /// `i == 0`): a node's children are where it drops to the node's depth.
+    lcp: Vec<u32>,
     /// Number of nodes, the root included.
     nodes: usize,
 }
@@ -143,6 +146,7 @@ impl<'a> Tree<'a> {
             pseudo,
             order: Vec::new(),
             sums: Vec::new(),
+            lcp: Vec::with_capacity(stacks_len),
             nodes: 1,
         };
         let mut order: Vec<u32> = (0..stacks_len as u32).collect();
@@ -153,6 +157,7 @@ impl<'a> Tree<'a> {
             let total = tree.sums.last().copied().unwrap_or(0);
             tree.sums.push(total + stacks.stacks[s as usize].value);
             let shared = previous.map_or(0, |p| tree.shared(p, s));
+            tree.lcp.push(shared as u32);
             tree.nodes += tree.len_of(s) - shared;
             previous = Some(s);
         }
@@ -282,7 +287,7 @@ impl<'a> Tree<'a> {
         while at < node.hi {
             let label = self.label(self.order[at as usize], depth);
             let mut end = at + 1;
-            while end < node.hi && self.label(self.order[end as usize], depth) == label {
+            while end < node.hi && self.lcp[end as usize] as usize > depth {
                 end += 1;
             }
             let child = Node {
