@@ -185,3 +185,62 @@ fn sources_from_a_directory_and_name_clashes() {
         stderr(&clash)
     );
 }
+
+/// pp-html adds the pods up, and shows each one's timeline and, per top
+/// stack, each pod's count in its last snapshot.
+#[test]
+fn the_page_shows_each_source() {
+    let page = ok("pp-html", &with(&["-q", "--top", "3"], &pods()));
+    let section = page
+        .split("<section id=\"sources\">")
+        .nth(1)
+        .expect("a sources section")
+        .split("</section>")
+        .next()
+        .unwrap();
+    for pod in ["pod-a", "pod-b", "pod-c"] {
+        assert!(section.contains(&format!(">{pod}</text>")), "{pod}");
+    }
+    assert_eq!(section.matches("class=\"line\"").count(), 3);
+    // The leak's stack is the top one, and only pod-b holds it: as many as
+    // pp-totals --by stack counts in pod-b's last snapshot.
+    let top = page.split("<section id=\"top-stacks\">").nth(1).unwrap();
+    let first_row = top
+        .split("<tr><td>1</td>")
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    let by_source = first_row
+        .split("class=\"by-source\">")
+        .nth(1)
+        .unwrap()
+        .split("</td>")
+        .next()
+        .unwrap();
+    let last = ok(
+        "pp-totals",
+        &[
+            "-q".into(),
+            "--by".into(),
+            "stack".into(),
+            path("go1.27/shop/prof.log"),
+        ],
+    );
+    let quote = last
+        .lines()
+        .filter(|l| l.starts_with("49,") && l.contains(",main.(*Server).quote,"))
+        .map(|l| l.rsplit(',').next().unwrap().to_string())
+        .next()
+        .unwrap();
+    assert_eq!(
+        by_source,
+        format!("<span class=\"source\">pod-b</span> {quote}")
+    );
+    // One source: no such section, no such column.
+    let single = ok("pp-html", &["-q".into(), path("go1.27/shop/prof.log")]);
+    assert!(
+        !single.contains("<section id=\"sources\">") && !single.contains("class=\"by-source\"")
+    );
+}

@@ -11,7 +11,6 @@ use super::{InputArgs, Output, input_args};
 use crate::analysis::{Aggregate, AggregateOptions, FrameStyle};
 use crate::assemble::Stats;
 use crate::error::Error;
-use crate::input::Source;
 use crate::model::Kind;
 use crate::output::html::{self, HtmlOptions};
 
@@ -135,11 +134,9 @@ fn run(args: HtmlArgs) -> Result<i32, Error> {
         strict: args.input.strict,
         tz: args.input.tz.clone(),
     };
-    let sources: Vec<Source> = (args.input.sources()?.into_iter())
-        .flat_map(|(_, files)| files)
-        .collect();
+    let sources = args.input.sources()?;
     let stats = match &args.output {
-        Some(path) => write_atomically(path, |out| html::run(&options, &sources, out))?,
+        Some(path) => write_atomically(path, |out| html::run_sources(&options, &sources, out))?,
         None if io::stdout().is_terminal() => {
             return Err(Error::Usage(
                 "standard output is a terminal, and the page is 100 KB of HTML: \
@@ -149,7 +146,7 @@ fn run(args: HtmlArgs) -> Result<i32, Error> {
         }
         None => {
             let mut out = Output::stdout();
-            let stats = html::run(&options, &sources, &mut out)?;
+            let stats = html::run_sources(&options, &sources, &mut out)?;
             out.flush()?;
             stats
         }

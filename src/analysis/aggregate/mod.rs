@@ -94,6 +94,8 @@ impl Stacks {
 /// One row of a top stacks table, from [`Aggregation::top`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopStack {
+    /// Its text id in [`Aggregation::names`].
+    pub text: u32,
     /// A stack with these frames; show `interner.frames_of(stack)[trimmed..]`.
     pub stack: StackId,
     /// Leaf frames dropped by `--trim-runtime`.
@@ -313,6 +315,7 @@ impl Aggregation {
         let (key, stat) = &self.keys[i];
         let (stack, trimmed) = self.names.representative(key.stack);
         TopStack {
+            text: key.stack,
             stack,
             trimmed,
             state: key.state,

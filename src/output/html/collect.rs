@@ -6,6 +6,7 @@
 //! aggregation's stack names when the page folds by function names. Nothing
 //! is kept per snapshot.
 
+use super::sources::Sources;
 use super::summary::Distribution;
 use crate::analysis::leak::LeakTracker;
 use crate::analysis::series::{Point, Series};
@@ -37,6 +38,8 @@ pub struct Collector {
     /// (`--lines`, `--trim-runtime`); `None` shares the aggregation's.
     leak_names: Option<StackNamer>,
     leak_texts: Vec<u32>,
+    /// With several sources: each one's timeline and last counts.
+    pub sources: Option<Sources>,
 }
 
 impl Collector {
@@ -52,6 +55,7 @@ impl Collector {
             leak_unit: None,
             leak_names: (!shared).then(LeakTracker::namer),
             leak_texts: Vec::new(),
+            sources: None,
         }
     }
 
@@ -95,6 +99,13 @@ fn unit(snap: &Snapshot, index: usize) -> String {
 }
 
 impl Consumer for Collector {
+    fn begin_source(&mut self, name: &str) -> Result<(), Error> {
+        if let Some(sources) = &mut self.sources {
+            sources.begin_file(name);
+        }
+        Ok(())
+    }
+
     fn snapshot(&mut self, snap: &Snapshot, interner: &Interner) -> Result<(), Error> {
         let folded = self.aggregation.add(snap, interner)?;
         let mut value = None;
@@ -120,6 +131,16 @@ impl Consumer for Collector {
         }
         // Snapshots of another kind (with --kind) are left out; failed ones
         // are kept, to be marked on the timeline.
+        if let Some(sources) = &mut self.sources
+            && (folded || !snap.status.has_profile())
+        {
+            let texts = if folded {
+                self.aggregation.record_texts()
+            } else {
+                &[]
+            };
+            sources.observe(snap, value, texts, self.aggregation.value_index());
+        }
         if folded || !snap.status.has_profile() {
             self.series.push(Point {
                 index: snap.index,

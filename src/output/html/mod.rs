@@ -10,6 +10,7 @@
 mod collect;
 mod escape;
 mod page;
+mod sources;
 mod summary;
 mod suspects;
 mod timeline;
@@ -51,7 +52,32 @@ pub fn run(
     sources: &[Source],
     out: &mut impl Write,
 ) -> Result<Stats, Error> {
+    run_with(options, sources, None, out)
+}
+
+/// Like [`run`], for named sources (one log per pod): they are read in
+/// order as one input, and with more than one the page also shows each
+/// source's timeline and, in the top stacks, each source's count.
+pub fn run_sources(
+    options: &HtmlOptions,
+    sources: &[(String, Vec<Source>)],
+    out: &mut impl Write,
+) -> Result<Stats, Error> {
+    let files: Vec<Source> = sources
+        .iter()
+        .flat_map(|(_, f)| f.iter().cloned())
+        .collect();
+    run_with(options, &files, sources::Sources::new(sources), out)
+}
+
+fn run_with(
+    options: &HtmlOptions,
+    sources: &[Source],
+    views: Option<sources::Sources>,
+    out: &mut impl Write,
+) -> Result<Stats, Error> {
     let mut collector = collect::Collector::new(&options.aggregate);
+    collector.sources = views;
     let parse = Options {
         detail: Detail::Stacks,
         strict: options.strict,
@@ -121,6 +147,7 @@ fn render(
         distinct_stacks: aggregation.len(),
         top: &top,
         leaks: &leaks,
+        sources: collector.sources.as_ref(),
     };
     page::render(&report, out)?;
     Ok(())

@@ -13,6 +13,7 @@ use std::io;
 use serde::Serialize;
 
 use super::escape;
+use super::sources::Sources;
 use super::summary::Distribution;
 use super::suspects::Leaks;
 use super::timeline::{self, Tip};
@@ -57,6 +58,8 @@ pub struct Report<'a> {
     pub top: &'a [TopStack],
     /// The leak suspects.
     pub leaks: &'a Leaks,
+    /// With several sources: each one's timeline and last counts.
+    pub sources: Option<&'a Sources>,
 }
 
 /// One section of the page.
@@ -67,6 +70,16 @@ pub struct Section {
     pub title: &'static str,
     /// Writes its body.
     pub render: fn(&Report<'_>, &mut String),
+    /// Whether the page has it.
+    pub shown: fn(&Report<'_>) -> bool,
+}
+
+fn always(_: &Report<'_>) -> bool {
+    true
+}
+
+fn several_sources(report: &Report<'_>) -> bool {
+    report.sources.is_some()
 }
 
 /// The sections, in page order.
@@ -75,31 +88,43 @@ pub const SECTIONS: &[Section] = &[
         id: "summary",
         title: "Summary",
         render: super::summary::render,
+        shown: always,
     },
     Section {
         id: "leak-suspects",
         title: "Leak suspects",
         render: super::suspects::render,
+        shown: always,
     },
     Section {
         id: "timeline",
         title: "Timeline",
         render: timeline::render,
+        shown: always,
+    },
+    Section {
+        id: "sources",
+        title: "Sources",
+        render: super::sources::render,
+        shown: several_sources,
     },
     Section {
         id: "call-tree",
         title: "Call tree",
         render: call_tree,
+        shown: always,
     },
     Section {
         id: "flame-graph",
         title: "Flame graph",
         render: flame_graph,
+        shown: always,
     },
     Section {
         id: "top-stacks",
         title: "Top stacks",
         render: top::render,
+        shown: always,
     },
 ];
 
@@ -133,11 +158,11 @@ pub fn render(report: &Report<'_>, out: &mut impl io::Write) -> io::Result<()> {
     buf.push_str("<body data-state=\"loading\">\n<header><h1>");
     escape::name(&mut buf, report.title);
     buf.push_str("</h1><nav>");
-    for section in SECTIONS {
+    for section in SECTIONS.iter().filter(|s| (s.shown)(report)) {
         let _ = write!(buf, "<a href=\"#{}\">{}</a>", section.id, section.title);
     }
     buf.push_str("</nav></header>\n<main>\n");
-    for section in SECTIONS {
+    for section in SECTIONS.iter().filter(|s| (s.shown)(report)) {
         let _ = writeln!(
             buf,
             "<section id=\"{}\"><h2>{}</h2>",

@@ -138,7 +138,12 @@ fn time_range(report: &Report<'_>, out: &mut String) {
         out.push_str("no snapshots");
         return;
     };
-    match (all.first_time, all.last_time) {
+    // Several sources read one after another: the range is over all of them.
+    let (first, last) = match report.sources.and_then(|s| s.time_span()) {
+        Some(span) => (Some(span.0), Some(span.1)),
+        None => (all.first_time, all.last_time),
+    };
+    match (first, last) {
         (Some(first), Some(last)) => {
             let seconds = last.seconds_since(&first);
             let _ = write!(

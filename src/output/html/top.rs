@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use super::escape;
 use super::page::Report;
+use super::sources::Sources;
 use crate::analysis::aggregate::TopStack;
 use crate::analysis::runtime_leaf_frames;
 use crate::model::{FrameId, Interner};
@@ -28,15 +29,39 @@ pub fn render(report: &Report<'_>, out: &mut String) {
     );
     out.push_str(
         "<table class=\"top\"><thead><tr><th>#</th><th>count</th><th>first</th><th>last</th>\
-         <th>peak</th><th>change</th><th>stack (leaf first)</th></tr></thead><tbody>",
+         <th>peak</th><th>change</th>",
     );
+    if report.sources.is_some() {
+        out.push_str("<th title=\"its count in each source's last snapshot\">by source</th>");
+    }
+    out.push_str("<th>stack (leaf first)</th></tr></thead><tbody>");
     for (rank, top) in report.top.iter().enumerate() {
-        row(out, rank + 1, top, report.interner);
+        row(out, rank + 1, top, report);
     }
     out.push_str("</tbody></table>");
 }
 
-fn row(out: &mut String, rank: usize, top: &TopStack, interner: &Interner) {
+/// Each source's count of `top` in its last snapshot, largest first; the
+/// sources without it are left out.
+fn by_source(out: &mut String, top: &TopStack, sources: &Sources) {
+    let mut counts: Vec<(&str, u64)> = sources
+        .last_counts(top.text)
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    out.push_str("<td class=\"by-source\">");
+    for (i, (name, count)) in counts.iter().enumerate() {
+        if i > 0 {
+            out.push_str("<br>");
+        }
+        out.push_str("<span class=\"source\">");
+        escape::name(out, name);
+        let _ = write!(out, "</span> {count}");
+    }
+    out.push_str("</td>");
+}
+
+fn row(out: &mut String, rank: usize, top: &TopStack, report: &Report<'_>) {
     let stat = &top.stat;
     let change = i128::from(top.last) - i128::from(stat.first);
     let class = match change {
@@ -56,10 +81,14 @@ fn row(out: &mut String, rank: usize, top: &TopStack, interner: &Interner) {
     }
     let _ = write!(
         out,
-        "\">{}</td><td class=\"n {class}\">{change:+}</td><td>",
+        "\">{}</td><td class=\"n {class}\">{change:+}</td>",
         stat.peak
     );
-    stack(out, top, interner);
+    if let Some(sources) = report.sources {
+        by_source(out, top, sources);
+    }
+    out.push_str("<td>");
+    stack(out, top, report.interner);
     out.push_str("</td></tr>");
 }
 
