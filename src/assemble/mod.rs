@@ -273,20 +273,7 @@ impl Assembler {
         at: usize,
         consumer: &mut impl Consumer,
     ) -> Result<(), Error> {
-        // The text may start after a logger's prefix: split the raw bytes at
-        // the same byte. (The text is a part of the raw bytes.)
-        let skipped = line.text.as_ptr() as usize - line.raw.as_ptr() as usize;
-        let cut = Line {
-            text: &line.text[..at],
-            raw: &line.raw[..skipped + at],
-            terminated: false,
-            ..line
-        };
-        let rest = Line {
-            text: &line.text[at..],
-            raw: &line.raw[skipped + at..],
-            ..line
-        };
+        let (cut, rest) = split_line(line, at);
         self.unprefixed(cut, consumer)?;
         self.mark_cut();
         self.unprefixed(rest, consumer)
@@ -300,18 +287,7 @@ impl Assembler {
         at: usize,
         consumer: &mut impl Consumer,
     ) -> Result<(), Error> {
-        let skipped = line.text.as_ptr() as usize - line.raw.as_ptr() as usize;
-        let stamp = Line {
-            text: &line.text[..at],
-            raw: &line.raw[..skipped + at],
-            terminated: false,
-            ..line
-        };
-        let header = Line {
-            text: &line.text[at..],
-            raw: &line.raw[skipped + at..],
-            ..line
-        };
+        let (stamp, header) = split_line(line, at);
         match prefix::timestamp(stamp.text) {
             Some(time) => {
                 self.on_timestamp(time, &stamp, consumer)?;
@@ -532,6 +508,25 @@ fn ends_like_an_offset(text: &[u8]) -> bool {
 }
 
 /// True for the events that end an HTML error body.
+/// `line` as two lines at byte `at` of its text, the first without its
+/// newline. The text may start after a logger's prefix: the raw bytes are
+/// split at the same byte (the text is a part of the raw bytes).
+fn split_line(line: Line<'_>, at: usize) -> (Line<'_>, Line<'_>) {
+    let skipped = line.text.as_ptr() as usize - line.raw.as_ptr() as usize;
+    let first = Line {
+        text: &line.text[..at],
+        raw: &line.raw[..skipped + at],
+        terminated: false,
+        ..line
+    };
+    let rest = Line {
+        text: &line.text[at..],
+        raw: &line.raw[skipped + at..],
+        ..line
+    };
+    (first, rest)
+}
+
 /// True when the input ended inside `line`: it has no newline, and it is
 /// neither blank nor ended by the `\r` of a CRLF file (whose last `\n`
 /// alone is missing, as when a Windows tool saved it).

@@ -457,13 +457,7 @@ impl Aggregation {
                 Ok(true)
             }
             Some(kind) if *kind == snap.kind => Ok(true),
-            Some(kind) => Err(Error::input(
-                format!("snapshot {}", snap.index),
-                format!(
-                    "the input holds {kind} and {} profiles, which cannot be added together: choose one with --kind",
-                    snap.kind
-                ),
-            )),
+            Some(kind) => Err(mixed_kinds(kind, snap)),
         }
     }
 
@@ -553,8 +547,22 @@ impl Aggregation {
     }
 }
 
-/// The index of `--value NAME` among the values of `snap`'s kind, or pprof's default.
-fn value_index(snap: &Snapshot, value: Option<&str>) -> Result<usize, Error> {
+/// The error for a snapshot of another kind than the profiles before it:
+/// their counts cannot be added together.
+pub fn mixed_kinds(kind: &Kind, snap: &Snapshot) -> Error {
+    Error::input(
+        format!("snapshot {}", snap.index),
+        format!(
+            "the input holds {kind} and {} profiles, which cannot be added together: choose one with --kind",
+            snap.kind
+        ),
+    )
+}
+
+/// The index of `--value NAME` (`value`) among the values of `snap`'s
+/// kind, or pprof's default without one; a usage error naming the values
+/// there are when it has none of that name.
+pub fn value_index(snap: &Snapshot, value: Option<&str>) -> Result<usize, Error> {
     let Some(name) = value else {
         return Ok(snap.sample.default_value());
     };

@@ -12,6 +12,7 @@
 
 use std::io::{BufRead, Write};
 
+use crate::analysis::aggregate::{mixed_kinds, value_index};
 use crate::analysis::{AggregateOptions, StackNamer, TRUNCATED};
 use crate::assemble::Consumer;
 use crate::error::Error;
@@ -182,17 +183,14 @@ impl<W: Write> SnapshotProfiles<W> {
             return Ok(false);
         }
         if let Some(wanted) = &self.options.kind {
-            return Ok(*wanted == snap.kind && self.choose(snap).is_ok());
+            if *wanted != snap.kind {
+                return Ok(false);
+            }
+            return self.choose(snap).map(|()| true);
         }
         match &self.kind {
             Some(kind) if *kind == snap.kind => Ok(true),
-            Some(kind) => Err(Error::input(
-                format!("snapshot {}", snap.index),
-                format!(
-                    "the input holds {kind} and {} profiles, which cannot be added together: choose one with --kind",
-                    snap.kind
-                ),
-            )),
+            Some(kind) => Err(mixed_kinds(kind, snap)),
             None => self.choose(snap).map(|()| true),
         }
     }
@@ -201,20 +199,8 @@ impl<W: Write> SnapshotProfiles<W> {
         if self.kind.is_some() {
             return Ok(());
         }
+        self.value = value_index(snap, self.options.value.as_deref())?;
         let names = snap.sample.value_names(snap.kind.as_str());
-        self.value = match &self.options.value {
-            Some(name) => snap
-                .sample
-                .value_index(snap.kind.as_str(), name)
-                .ok_or_else(|| {
-                    Error::Usage(format!(
-                        "--value {name}: {} profiles have {}",
-                        snap.kind,
-                        names.join(", ")
-                    ))
-                })?,
-            None => snap.sample.default_value(),
-        };
         self.unit = unit_of(names[self.value]);
         self.kind = Some(snap.kind.clone());
         Ok(())
