@@ -21,6 +21,7 @@
 //! Reading ignores `index` and `time` (the position in the new input and the
 //! parsed `time_raw` take their place) and unknown keys.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -134,11 +135,21 @@ impl Serialize for FramesJson<'_> {
 
 struct FrameJson<'a>(FrameRef<'a>);
 
+/// `bytes` as text, U+FFFD for what is not UTF-8. The check of valid text
+/// (nearly every name) is `str::from_utf8`'s, several times faster than
+/// `from_utf8_lossy`'s walk, and this runs for every frame of every record.
+fn text(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 impl Serialize for FrameJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(3))?;
-        map.serialize_entry("func", &String::from_utf8_lossy(self.0.func))?;
-        map.serialize_entry("file", &String::from_utf8_lossy(self.0.file))?;
+        map.serialize_entry("func", &text(self.0.func))?;
+        map.serialize_entry("file", &text(self.0.file))?;
         map.serialize_entry("line", &self.0.line)?;
         map.end()
     }
