@@ -18,7 +18,7 @@ fn suspects(args: &[&str], input: Option<Vec<u8>>) -> Vec<Vec<String>> {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("stack,first,last,peak,slope_per_min,score,rises,falls,since_index")
+        Some("stack,first,last,peak,slope_per_min,score,rises,falls,since_index,z,leaked")
     );
     lines
         .map(|l| l.split(',').map(String::from).collect())
@@ -259,4 +259,167 @@ fn fail_if_for_ci() {
     assert_eq!(bad.status.code(), Some(2));
     let both = run("pp-totals", &["--leaks", "--by", "stack", &log], None);
     assert_eq!(both.status.code(), Some(2));
+}
+
+/// Go 1.27's goroutineleak profiles, alone and taken each tick beside the
+/// goroutine profile, and debug=2 dumps marking goroutines `(leaked)`: the
+/// leaked column is what the runtime proved, and such a stack is listed even
+/// without growth to judge.
+#[test]
+fn the_runtime_proven_leaks_are_the_leaked_column() {
+    let leaked_of = |file: &str, args: &[&str]| -> BTreeMap<String, u64> {
+        let mut all = vec!["-q", "--leaks"];
+        all.extend_from_slice(args);
+        let file = path(file);
+        all.push(&file);
+        let out = run("pp-totals", &all, None);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let (stack, rest) = l.split_once(',').unwrap();
+                (
+                    stack.to_string(),
+                    rest.rsplit(',').next().unwrap().parse().unwrap(),
+                )
+            })
+            .collect()
+    };
+    // The profile's own header total, and its records by stack.
+    let text = String::from_utf8(common::fixture_bytes(
+        "go1.27/leakprof/goroutineleak-debug1.txt",
+    ))
+    .unwrap();
+    let header: u64 = text
+        .lines()
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let debug1 = leaked_of("go1.27/leakprof/goroutineleak-debug1.txt", &[]);
+    assert_eq!(debug1.values().sum::<u64>(), header, "{debug1:?}");
+    assert_eq!(debug1["main.(*Server).quote"], 205);
+    // debug=2: the goroutines whose header says `(leaked)`, in both dumps.
+    for dump in [
+        "go1.27/leakprof/goroutineleak-debug2.txt",
+        "go1.27/leakprof/goroutine-debug2.txt",
+    ] {
+        let text = String::from_utf8(common::fixture_bytes(dump)).unwrap();
+        let marked = text
+            .lines()
+            .filter(|l| l.starts_with("goroutine ") && l.contains("(leaked)"))
+            .count() as u64;
+        let found = leaked_of(dump, &[]);
+        assert_eq!(found.values().sum::<u64>(), marked, "{dump}: {found:?}");
+    }
+    // Mixed, 15 ticks of both: the leaked counts are the last goroutineleak
+    // profile's, and the growing stack is also a suspect by its growth.
+    let mixed = leaked_of("go1.27/leakprof/prof-mixed.log", &[]);
+    let text = String::from_utf8(common::fixture_bytes("go1.27/leakprof/prof-mixed.log")).unwrap();
+    let last: u64 = text
+        .lines()
+        .rfind(|l| l.starts_with("goroutineleak profile: total "))
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(mixed.values().sum::<u64>(), last);
+    let rows = suspects(&[&path("go1.27/leakprof/prof-mixed.log")], None);
+    assert_eq!(rows[0][0], "main.(*Server).quote");
+    assert!(
+        rows[0][5].parse::<f64>().unwrap() > 0.0,
+        "it grows: {:?}",
+        rows[0]
+    );
+    // --labels: each region's share, summing to the same.
+    let labelled = leaked_of("go1.27/leakprof/prof-mixed.log", &["--labels"]);
+    let quote: u64 = labelled
+        .iter()
+        .filter(|(k, _)| k.ends_with(";main.(*Server).quote"))
+        .map(|(_, v)| v)
+        .sum();
+    assert_eq!(quote, mixed["main.(*Server).quote"]);
+    assert_eq!(
+        labelled
+            .keys()
+            .filter(|k| k.starts_with("handler=order;region="))
+            .count(),
+        3
+    );
+    // A gate on proven leaks.
+    let gate = run(
+        "pp-totals",
+        &[
+            "-q",
+            "--fail-if",
+            "leaked>0",
+            &path("go1.27/leakprof/goroutineleak-debug1.txt"),
+        ],
+        None,
+    );
+    assert_eq!(gate.status.code(), Some(3));
+    assert!(
+        stderr(&gate).contains(&format!("check failed: leaked>0 (leaked is {header})")),
+        "{}",
+        stderr(&gate)
+    );
+}
+
+/// With 1 or 2 snapshots `--leaks` printed a bare header and `--fail-if
+/// 'suspects>0'` passed: a gate that cannot judge said "no leak".
+#[test]
+fn too_short_a_capture_cannot_be_judged() {
+    for n in ["1", "2", "4"] {
+        let first = run(
+            "pp-split",
+            &["-q", "--text", "--first", n, &path("go1.19/batch/prof.log")],
+            None,
+        );
+        let leaks = run("pp-totals", &["--leaks"], Some(first.stdout.clone()));
+        assert_eq!(leaks.status.code(), Some(0), "{}", stderr(&leaks));
+        assert_eq!(stdout(&leaks), "", "nothing on stdout");
+        let plural = if n == "1" { "" } else { "s" };
+        assert!(
+            stderr(&leaks).contains(&format!(
+                "pp-totals: cannot judge leaks: {n} snapshot{plural} (need 5)"
+            )),
+            "{}",
+            stderr(&leaks)
+        );
+        let gate = run(
+            "pp-totals",
+            &["-q", "--fail-if", "suspects>0"],
+            Some(first.stdout),
+        );
+        assert_eq!(gate.status.code(), Some(1), "{}", stderr(&gate));
+        assert!(
+            stderr(&gate).contains("check not judged: suspects>0 (cannot judge:"),
+            "{}",
+            stderr(&gate)
+        );
+    }
+    // Five snapshots of a steady service can be judged, and hold no leak.
+    let five = run(
+        "pp-split",
+        &[
+            "-q",
+            "--text",
+            "--first",
+            "5",
+            &path("go1.19/batch/prof.log"),
+        ],
+        None,
+    );
+    let gate = run(
+        "pp-totals",
+        &["-q", "--fail-if", "suspects>0"],
+        Some(five.stdout),
+    );
+    assert_eq!(gate.status.code(), Some(0), "{}", stderr(&gate));
 }

@@ -4,7 +4,7 @@
 //! outputs (one module per binary) sit the computations several binaries
 //! share: how a stack is named ([`name`]), how counts over snapshots
 //! aggregate per stack ([`aggregate`]), how a stack's series is judged for a
-//! leak ([`leak`]), the bounded timeline of a value ([`series`]), and the
+//! leak ([`leak`], with the rank tests of [`trend`]), the bounded timeline of a value ([`series`]), and the
 //! least-squares line they fit ([`regression`]). Everything here works one
 //! snapshot at a time with a fixed amount of state per distinct stack.
 //!
@@ -18,6 +18,7 @@ pub mod namer;
 pub mod regression;
 pub mod root;
 pub mod series;
+pub mod trend;
 
 pub use aggregate::{
     Aggregate, AggregateOptions, Aggregation, Folded, FoldedStack, Stacks, TRUNCATED,

@@ -4,7 +4,7 @@
 use bpaf::{Bpaf, OptionParser, Parser};
 
 use super::{InputArgs, Output, input_args};
-use crate::error::{EXIT_CHECK, Error};
+use crate::error::{EXIT_CHECK, EXIT_INPUT, Error};
 use crate::output::totals::{self, ByKey, Check, TotalsOptions};
 
 // Command line of `pp-totals`. (A `//` comment: bpaf would print a doc comment as a heading.)
@@ -16,17 +16,23 @@ struct TotalsArgs {
     #[bpaf(long("by"), argument("KEY"))]
     by: Option<ByKey>,
     /// Write the leak suspects instead, ranked, at the end of input:
-    /// `stack,first,last,peak,slope_per_min,score,rises,falls,since_index` (see below).
+    /// `stack,first,last,peak,slope_per_min,score,rises,falls,since_index,z,leaked` (see
+    /// below); nothing, with a line on stderr, when the input is too short to judge.
     #[bpaf(long("leaks"))]
     leaks: bool,
     /// Exit with status 3 when CHECK holds at the end of input, naming it on stderr. CHECK
     /// is METRIC OP NUMBER with OP one of > >= < <= == != and METRIC one of total (largest
     /// total), last (last total), growth (last complete total minus the first), slope
     /// (complete totals' least-squares slope per minute), suspects (number of leak
-    /// suspects), partial, missing, error (snapshots with that status), unknown (skipped
-    /// lines). Repeat the flag for several checks.
+    /// suspects; on input too short to judge, the run exits 1 instead), leaked (goroutines
+    /// the runtime proved leaked), partial, missing, error (snapshots with that status),
+    /// unknown (skipped lines). Repeat the flag for several checks.
     #[bpaf(long("fail-if"), argument("CHECK"), many)]
     fail_if: Vec<Check>,
+    /// With --leaks: suspects per stack and label set (`key=value;...;stack`),
+    /// so the one tenant or handler whose goroutines leak is named.
+    #[bpaf(long("labels"))]
+    labels: bool,
     /// Write the value columns (alloc_objects, alloc_space, inuse_objects,
     /// inuse_space, contentions, delay) even when the first snapshot is a goroutine
     /// profile; without it they are written only when it is a heap, allocs, block or
@@ -69,18 +75,26 @@ fn options() -> OptionParser<TotalsArgs> {
              of a pipe. Status is complete, partial (cut off, or counts below the total), missing \
              (a timestamp with nothing after it) or error (the server answered something else). \
              Times are ISO 8601, with the offset only where the timestamp line gave one.\n\n\
-             Leak suspects: for each stack, pp-totals keeps its count at the first and last \
-             snapshot, its peak, how often it rose and fell from one snapshot to the next, and a \
-             least-squares line through its counts over time (a snapshot without the stack counts \
-             as 0). Over at least 3 snapshots, a stack is a suspect when it ended at least 2 higher \
-             than it began, its line rises, it rose at least twice, and its steadiness (rises - \
-             falls) / (rises + falls) is at least 0.5; its score is the slope in goroutines per \
-             minute times its steadiness, so a stack that only grows ranks above one that \
-             oscillates, and one that comes and goes (0, 1, 0, 1) is no suspect. The profiler's own \
-             goroutine (net/http/pprof, runtime/pprof.write...) is never a suspect. A restart \
-             starts a new run: a total that falls after a missing or error snapshot, or falls \
-             below a quarter of the one before; each run is judged alone, a stack keeps its best \
-             score, and since_index says where its run began.",
+             Leak suspects: for each stack pp-totals keeps its count at the first and last \
+             snapshot, its peak, how often it rose and fell, and its counts summed into at most \
+             32 buckets of consecutive snapshots (a snapshot without the stack counts 0). A \
+             stack is a suspect when (1) the Mann-Kendall test over its bucket means gives z >= \
+             2.33 (one-sided p about 0.01: a rank test, measured against the stack's own noise), \
+             (2) it still rises over the latter half of the buckets (Mann-Kendall S and \
+             Theil-Sen slope above 0: a pool that warmed up and stays flat, a backlog that \
+             drained, a batch that ended are not leaks), and (3) its Theil-Sen rise over the run \
+             is at least 2 and at least 2 times the square root of its mean count (more than \
+             Poisson noise). The score is that slope per minute; z is the Mann-Kendall score. \
+             It takes at least 5 snapshots over at least 4 s to judge: on less, --leaks writes \
+             nothing but a line on stderr and a --fail-if on suspects exits 1. Goroutines the \
+             runtime proved leaked (goroutineleak profiles, alone or taken each tick beside the \
+             goroutine profile; `(leaked)` states in debug=2 dumps) are the leaked column, at the \
+             last profile that said; such a stack is listed even when it does not grow. The \
+             profiler's own goroutine (net/http/pprof, runtime/pprof.write...) is never a \
+             suspect. A restart starts a new run (a total that falls after a missing or error \
+             snapshot, or below a quarter of the one before): the verdict is the last run's \
+             (the run before stands while the last is too short), and since_index says where \
+             it began. --labels makes each label set of a stack a suspect of its own.",
         )
         .footer(FOOTER)
 }
@@ -100,6 +114,7 @@ fn run(args: TotalsArgs) -> Result<i32, Error> {
     let options = TotalsOptions {
         by: args.by,
         leaks: args.leaks,
+        labels: args.labels,
         fail_if: args.fail_if,
         values: args.values,
         strict: args.input.strict,
@@ -118,10 +133,18 @@ fn run(args: TotalsArgs) -> Result<i32, Error> {
     for failure in &outcome.failures {
         super::warn(&format!("check failed: {failure}"));
     }
-    // An unreadable input (exit 1) outranks a check judged without it.
-    Ok(if outcome.failures.is_empty() || code != 0 {
+    for unjudged in &outcome.unjudged {
+        super::warn(&format!("check not judged: {unjudged}"));
+    }
+    // An unreadable input (exit 1) outranks a check judged without it; a
+    // check that held outranks one that could not be judged (exit 1).
+    Ok(if code != 0 {
         code
-    } else {
+    } else if !outcome.failures.is_empty() {
         EXIT_CHECK
+    } else if !outcome.unjudged.is_empty() {
+        EXIT_INPUT
+    } else {
+        code
     })
 }

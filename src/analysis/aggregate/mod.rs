@@ -228,6 +228,12 @@ impl Aggregation {
         &self.options
     }
 
+    /// The names of the stacks, to name more of them the same way (the
+    /// goroutineleak profiles pp-html shows beside the goroutine ones).
+    pub fn names_mut(&mut self) -> &mut StackNamer {
+        &mut self.names
+    }
+
     /// The names of the stacks, as the options fold them.
     pub fn names(&self) -> &StackNamer {
         &self.names
@@ -448,6 +454,11 @@ impl Aggregation {
                 Some((_, n)) => *n += 1,
                 None => self.others.push((snap.kind.clone(), 1)),
             }
+            return Ok(false);
+        }
+        if snap.kind == Kind::GoroutineLeak && self.kind == Some(Kind::Goroutine) {
+            // A gathering loop that takes both each tick: the goroutines
+            // proven leaked are among the goroutine profile's already.
             return Ok(false);
         }
         match &self.kind {

@@ -1,48 +1,72 @@
-//! Leak suspects: which stacks grow over the snapshots, found in one pass
-//! with a fixed amount of state per distinct stack.
+//! Leak suspects: which stacks keep growing, found in one pass with a fixed
+//! amount of state per distinct stack (or stack and label set).
 //!
 //! For every stack (folded to its function names, as pp-fold writes it) the
-//! tracker keeps its count at the first and last snapshot, its peak and
-//! least count, how often it rose and fell from one snapshot to the next, and
-//! the sums for a least-squares line through its counts over time (a
-//! snapshot without the stack counts as 0). Over a run of at least
-//! [`MIN_SNAPSHOTS`] snapshots, a stack is a suspect when it ended at least
-//! [`MIN_GROWTH`] higher than it began, its line rises, it rose at least
-//! [`MIN_RISES`] times, and its steadiness `(rises - falls) / (rises + falls)`
-//! is at least [`MIN_STEADINESS`]. Its score is the slope in goroutines per
-//! minute times its steadiness: a stack that only grows keeps its whole
-//! slope, one that oscillates keeps little, one that comes and goes none. The profiler's own
-//! goroutine (`net/http/pprof.*`, `runtime/pprof.write*`) is never a suspect.
+//! tracker keeps its count at the first and last snapshot of the run, its
+//! peak, how often it rose and fell, and its counts summed into at most
+//! [`BUCKETS`] buckets of consecutive snapshots (pairs merge as the run
+//! grows, so a bucket is one snapshot in a short run and many in a long
+//! one). A snapshot without the stack counts 0. At the end of the run each
+//! stack's bucket means are judged; it is a suspect when all of these hold:
 //!
-//! A restarted program starts over: when a snapshot's total falls after a
-//! missing or error snapshot (the program was unreachable), or falls below a
-//! quarter of the one before, a new run begins. Each run is judged on its
-//! own and a stack keeps its best score, so the restart neither makes a
-//! suspect of a stack that starts from zero again nor hides one that leaks
-//! in either run.
+//! 1. **it rises**: the Mann–Kendall test over its bucket means has
+//!    `z ≥` [`MIN_Z`] (one-sided p ≈ 0.01): a rank test, so it is measured
+//!    against the stack's own noise, and one burst does not make a trend;
+//! 2. **it still rises at the end**: over the latter half of the buckets the
+//!    Mann–Kendall statistic and the Theil–Sen slope are both above 0 — a
+//!    pool that warmed up and stays flat, a backlog that drained, a batch
+//!    that ended are not leaks;
+//! 3. **the rise is more than noise**: the Theil–Sen slope over the run
+//!    adds up to at least [`MIN_GROWTH`] and to [`NOISE_SIGMAS`] times the
+//!    square root of the stack's mean count (the spread of a Poisson count:
+//!    a stack of 15 goroutines wobbles by about 4).
+//!
+//! Its score is that Theil–Sen slope per minute. A run shorter than
+//! [`MIN_SNAPSHOTS`] snapshots or [`MIN_SECONDS`] seconds cannot be judged:
+//! [`LeakTracker::cannot_judge`] says so, rather than "no leak". The
+//! profiler's own goroutine (`net/http/pprof.*`, `runtime/pprof.write*`) is
+//! never a suspect.
+//!
+//! **Proven leaks.** Go 1.26+ serves `goroutineleak` profiles, whose
+//! goroutines the garbage collector found blocked forever, and debug=2 dumps
+//! mark them `[chan send (leaked)]`. Their counts never enter the growth
+//! test (a goroutineleak snapshot is not a goroutine census): each stack
+//! keeps the goroutines proven leaked at the last such snapshot, its
+//! `leaked` count, and a stack with any is listed whatever its trend (a leak
+//! capped by a semaphore is flat).
+//!
+//! **Restarts.** When a snapshot's total falls after a missing or error
+//! snapshot (the program was unreachable), or below a quarter of the one
+//! before, a new run begins. The verdict is the last run's, when it can be
+//! judged (else the run before it stands), so a suspect row describes the
+//! program as it runs now.
 
 use super::name::FrameStyle;
 use super::namer::StackNamer;
-use super::regression::LeastSquares;
 use super::series::merge_pairs;
+use super::trend::{mann_kendall, theil_sen};
 use crate::input::timestamp::Timestamp;
 use crate::model::{Interner, Kind, Sample, Snapshot, StackId, Status};
 
 /// Fewest snapshots in a run for its stacks to be judged.
-pub const MIN_SNAPSHOTS: u64 = 3;
-/// A suspect ends at least this much higher than it began...
-pub const MIN_GROWTH: u64 = 2;
-/// ...rose from one snapshot to the next at least this often...
-pub const MIN_RISES: u64 = 2;
-/// ...and rose at least three times as often as it fell: `(rises - falls) /
-/// (rises + falls)` is at least this. A goroutine that comes and goes (a
-/// request in flight, a job) flickers between 0 and 1 and is not a suspect.
-pub const MIN_STEADINESS: f64 = 0.5;
+pub const MIN_SNAPSHOTS: u64 = 5;
+/// Shortest run, in seconds, for its stacks to be judged (when it has times).
+pub const MIN_SECONDS: f64 = 4.0;
+/// At most this many buckets per stack and run: the series the tests see,
+/// and a suspect's sparkline.
+pub const BUCKETS: usize = 32;
+/// The Mann–Kendall standard score a rise must reach: one-sided p ≈ 0.01.
+pub const MIN_Z: f64 = 2.33;
+/// A suspect's Theil–Sen rise over its run is at least this many goroutines...
+pub const MIN_GROWTH: f64 = 2.0;
+/// ...and at least this many times the square root of its mean count.
+pub const NOISE_SIGMAS: f64 = 2.0;
 
-/// One stack that grows, and why.
+/// One stack that grows (or that the runtime proved leaked), and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suspect {
-    /// The stack, root first, as pp-fold writes it.
+    /// The stack, root first, as pp-fold writes it (with `--labels`, its
+    /// labels first).
     pub stack: String,
     /// One interned stack that folds to `stack` (the first seen), for its
     /// frames' files and lines.
@@ -53,18 +77,24 @@ pub struct Suspect {
     pub last: u64,
     /// Its largest count in the run.
     pub peak: u64,
-    /// The least-squares slope of its counts, per minute.
+    /// The Theil–Sen slope of its counts, per minute.
     pub slope_per_minute: f64,
-    /// The ranking score (see the module documentation).
+    /// The ranking score: the slope per minute (0 for a proven leak that
+    /// does not grow).
     pub score: f64,
     /// How often it rose and fell between consecutive snapshots.
     pub rises: u64,
     /// See `rises`.
     pub falls: u64,
+    /// The Mann–Kendall standard score of its bucket means.
+    pub z: f64,
     /// Index of the run's first snapshot.
     pub since_index: u64,
-    /// Its largest count per stretch of the whole input, oldest first (at most
-    /// the tracker's sparkline length); empty when not asked for.
+    /// Goroutines of this stack the runtime proved leaked, at the last
+    /// goroutineleak profile or dump that said.
+    pub leaked: u64,
+    /// Its mean count per bucket of the run, oldest first (at most
+    /// [`BUCKETS`] points); empty when not asked for.
     pub sparkline: Vec<u64>,
 }
 
@@ -73,19 +103,17 @@ pub struct Suspect {
 struct Track {
     first: u64,
     last_count: u64,
-    /// The run ordinal of its last appearance + 1; 0 = not seen in this run.
-    seen: u64,
-    present: u64,
     peak: u64,
-    least: u64,
-    rises: u64,
-    falls: u64,
-    sum_c: f64,
-    sum_tc: f64,
-    /// Boxed: few stacks are suspects, and a track is kept for every stack.
+    /// The run ordinal of its last appearance + 1; 0 = not seen in this run.
+    seen: u32,
+    rises: u32,
+    falls: u32,
+    /// Its counts summed per bucket of `width` snapshots, from bucket 0.
+    sums: Vec<f32>,
+    width: u32,
+    leaked: u64,
+    /// The verdict of the last judged run; boxed, as few stacks have one.
     best: Option<Box<Suspect>>,
-    spark: Vec<u64>,
-    spark_width: u64,
 }
 
 /// The run (between restarts) being read.
@@ -93,67 +121,104 @@ struct Track {
 struct Run {
     since_index: u64,
     snapshots: u64,
-    sum_t: f64,
-    sum_tt: f64,
+    first_time: Option<Timestamp>,
+    last_time: Option<Timestamp>,
+    /// Snapshots per bucket.
+    width: u64,
+}
+
+impl Run {
+    fn seconds(&self) -> Option<f64> {
+        Some(self.last_time?.seconds_since(&self.first_time?))
+    }
+
+    /// Why this run cannot be judged, if it cannot.
+    fn too_short(&self) -> Option<String> {
+        let plural = |n: u64| if n == 1 { "" } else { "s" };
+        if self.snapshots == 0 {
+            return Some("no goroutine profiles to follow over time".to_string());
+        }
+        if self.snapshots < MIN_SNAPSHOTS {
+            return Some(format!(
+                "{} snapshot{} (need {MIN_SNAPSHOTS})",
+                self.snapshots,
+                plural(self.snapshots)
+            ));
+        }
+        match self.seconds() {
+            Some(s) if s < MIN_SECONDS => Some(format!(
+                "{} snapshots over {s} s (need {MIN_SECONDS} s)",
+                self.snapshots
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// Follows every stack over the snapshots; see the module documentation.
 ///
 /// The tracker names no stacks itself: each snapshot comes with its records'
-/// text ids in a [`StackNamer`] that folds as [`LeakTracker::namer`] does
-/// (function names, nothing trimmed), shared with whatever else the caller
-/// aggregates. [`LeakFinder`] is a tracker with a namer of its own.
+/// keys (text ids in a [`StackNamer`] that folds as [`LeakTracker::namer`]
+/// does, or ids of stack and label set), and the caller names the keys when
+/// it asks for the suspects. [`LeakFinder`] is a tracker with names of its own.
 pub struct LeakTracker {
     tracks: Vec<Track>,
     run: Run,
     kind: Option<Kind>,
-    first_time: Option<Timestamp>,
     previous_total: Option<u64>,
     gap: bool,
-    /// Profile snapshots seen, over all runs (for sparklines).
-    ordinal: u64,
-    spark_len: usize,
-    spark_width: u64,
-    /// A snapshot's count per stack text id while it is read (`None`: absent),
-    /// and the ids it holds.
+    /// The last run's reason it could not be judged, if it could not; and
+    /// whether any run was judged.
+    judged: bool,
+    sparklines: bool,
     counts: Vec<Option<u64>>,
     touched: Vec<u32>,
+    leaked_touched: Vec<u32>,
+    snapshots: u64,
 }
 
 impl LeakTracker {
-    /// A tracker keeping sparklines of at most `spark_len` points per stack (0 for none).
-    pub fn new(spark_len: usize) -> LeakTracker {
+    /// A tracker; with `sparklines`, each suspect carries its bucket means.
+    pub fn new(sparklines: bool) -> LeakTracker {
         LeakTracker {
             tracks: Vec::new(),
-            run: Run::default(),
+            run: Run {
+                width: 1,
+                ..Run::default()
+            },
             kind: None,
-            first_time: None,
             previous_total: None,
             gap: false,
-            ordinal: 0,
-            spark_len,
-            spark_width: 1,
+            judged: false,
+            sparklines,
             counts: Vec::new(),
             touched: Vec::new(),
+            leaked_touched: Vec::new(),
+            snapshots: 0,
         }
     }
 
-    /// A namer that folds stacks as suspects are told apart: by function names.
+    /// A namer that folds stacks as the tracker expects them named.
     pub fn namer() -> StackNamer {
         StackNamer::new(FrameStyle::Func, false)
     }
 
-    /// True when stacks folded in `style`, trimmed or not, are told apart as
-    /// suspects are, so their text ids can be the tracker's.
+    /// True when a namer folding with `style` and `trim_runtime` names
+    /// stacks as the tracker expects (see [`namer`](Self::namer)).
     pub fn shares_names(style: FrameStyle, trim_runtime: bool) -> bool {
         style == FrameStyle::Func && !trim_runtime
     }
 
-    /// Takes one snapshot, `texts` being its records' text ids in `names`.
-    /// Snapshots of another kind than the first one's are ignored.
-    pub fn observe(&mut self, snap: &Snapshot, texts: &[u32], names: &StackNamer) {
+    /// Takes one snapshot, `keys` being its records' keys. Snapshots of
+    /// another kind than the first goroutine-like one's are ignored, except
+    /// goroutineleak profiles, whose counts are the stacks' `leaked`.
+    pub fn observe(&mut self, snap: &Snapshot, keys: &[u32], interner: &Interner) {
         if !snap.status.has_profile() {
             self.gap |= matches!(snap.status, Status::Missing | Status::Error);
+            return;
+        }
+        if snap.kind == Kind::GoroutineLeak {
+            self.proven(snap, keys, |_| true);
             return;
         }
         if self.kind.get_or_insert_with(|| snap.kind.clone()) != &snap.kind {
@@ -161,9 +226,10 @@ impl LeakTracker {
         }
         let total = snap.total.unwrap_or_else(|| snap.counted());
         if self.restarted(total) {
-            self.end_run(names);
+            self.end_run();
             self.run = Run {
                 since_index: snap.index,
+                width: 1,
                 ..Run::default()
             };
         }
@@ -172,67 +238,130 @@ impl LeakTracker {
         }
         self.previous_total = Some(total);
         self.gap = false;
+        if let Some(time) = snap.time {
+            self.run.first_time.get_or_insert(time);
+            self.run.last_time = Some(time);
+        }
+        // A dump marks goroutines the runtime proved leaked in their state.
+        if snap.records.iter().any(|r| r.state != 0) {
+            self.proven(snap, keys, |state| {
+                state != 0 && interner.state_name(state).contains("(leaked)")
+            });
+        }
         let value = if snap.sample == Sample::Count {
             0
         } else {
             snap.sample.default_value()
         };
-        // A snapshot's counts per stack, in a dense array (stack text ids are
-        // small): cheaper than a map for each record.
         let mut touched = std::mem::take(&mut self.touched);
-        for (record, &id) in snap.records.iter().zip(texts) {
-            let id = id as usize;
-            if id >= self.counts.len() {
-                self.counts.resize(id + 1, None);
+        for (record, &key) in snap.records.iter().zip(keys) {
+            let key = key as usize;
+            if key >= self.counts.len() {
+                self.counts.resize(key + 1, None);
             }
-            let count = self.counts[id].get_or_insert_with(|| {
-                touched.push(id as u32);
+            let count = self.counts[key].get_or_insert_with(|| {
+                touched.push(key as u32);
                 0
             });
             *count += record.values[value];
         }
-        let t = self.seconds(snap);
+        let ordinal = self.run.snapshots;
+        if ordinal / self.run.width >= BUCKETS as u64 {
+            self.run.width *= 2;
+        }
         self.run.snapshots += 1;
-        self.run.sum_t += t;
-        self.run.sum_tt += t * t;
-        for &id in &touched {
-            let count = self.counts[id as usize].take().unwrap_or(0);
-            self.touch(id, count, t);
+        self.snapshots += 1;
+        // Stacks seen before but absent now fall to 0.
+        for &key in &touched {
+            let count = self.counts[key as usize].take().unwrap_or(0);
+            self.touch(key, count, ordinal);
         }
         touched.clear();
         self.touched = touched;
-        self.ordinal += 1;
-        while self.spark_len > 0 && self.ordinal.div_ceil(self.spark_width) > self.spark_len as u64
-        {
-            self.spark_width *= 2;
+    }
+
+    /// Sets the leaked counts from `snap`'s records whose state `leaked`
+    /// accepts (a dump's state names; every record of a goroutineleak
+    /// profile), forgetting the previous ones.
+    fn proven(&mut self, snap: &Snapshot, keys: &[u32], leaked: impl Fn(u32) -> bool) {
+        for &key in &self.leaked_touched {
+            self.tracks[key as usize].leaked = 0;
+        }
+        self.leaked_touched.clear();
+        for (record, &key) in snap.records.iter().zip(keys) {
+            if !leaked(record.state) {
+                continue;
+            }
+            let slot = key as usize;
+            if slot >= self.tracks.len() {
+                self.tracks.resize_with(slot + 1, Track::default);
+            }
+            self.tracks[slot].leaked += record.count;
+            self.leaked_touched.push(key);
         }
     }
 
     /// Profile snapshots taken so far (those of the first kind seen).
     pub fn snapshots(&self) -> u64 {
-        self.ordinal
+        self.snapshots
     }
 
-    /// How many points a sparkline covering every snapshot so far has; a
-    /// suspect's sparkline is shorter when the stack was gone at the end.
+    /// How many points a suspect's sparkline has at most: the buckets of the
+    /// last run.
     pub fn sparkline_points(&self) -> usize {
-        if self.spark_len == 0 {
-            return 0;
-        }
-        self.ordinal.div_ceil(self.spark_width) as usize
+        self.run.snapshots.div_ceil(self.run.width) as usize
     }
 
-    /// The suspects, best first, after the last snapshot.
-    pub fn suspects(mut self, names: &StackNamer) -> Vec<Suspect> {
-        self.end_run(names);
-        let mut suspects: Vec<Suspect> = self
-            .tracks
-            .into_iter()
-            .filter_map(|t| t.best.map(|b| *b))
-            .collect();
+    /// Why the last run cannot be judged, when it cannot and no run before
+    /// it could: `2 snapshots (need 5)`.
+    pub fn cannot_judge(&self) -> Option<String> {
+        if self.judged {
+            return None;
+        }
+        self.run.too_short()
+    }
+
+    /// The suspects, best first, after the last snapshot; `name` gives each
+    /// key's stack text and a representative stack.
+    pub fn suspects(mut self, name: impl Fn(u32) -> (String, StackId)) -> Vec<Suspect> {
+        self.end_run();
+        let mut suspects: Vec<Suspect> = Vec::new();
+        for (key, track) in self.tracks.into_iter().enumerate() {
+            let suspect = match track.best {
+                Some(best) => Suspect {
+                    leaked: track.leaked,
+                    ..*best
+                },
+                None if track.leaked > 0 => Suspect {
+                    stack: String::new(),
+                    stack_id: StackId::EMPTY,
+                    first: 0,
+                    last: 0,
+                    peak: 0,
+                    slope_per_minute: 0.0,
+                    score: 0.0,
+                    rises: 0,
+                    falls: 0,
+                    z: 0.0,
+                    since_index: 0,
+                    leaked: track.leaked,
+                    sparkline: Vec::new(),
+                },
+                None => continue,
+            };
+            let (stack, stack_id) = name(key as u32);
+            if !is_profiler(&stack) {
+                suspects.push(Suspect {
+                    stack,
+                    stack_id,
+                    ..suspect
+                });
+            }
+        }
         suspects.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
+                .then_with(|| b.leaked.cmp(&a.leaked))
                 .then_with(|| a.stack.cmp(&b.stack))
         });
         suspects
@@ -245,104 +374,168 @@ impl LeakTracker {
         }
     }
 
-    /// Seconds since the first timestamp; the snapshot's index where there is none.
-    fn seconds(&mut self, snap: &Snapshot) -> f64 {
-        match snap.time {
-            Some(t) => t.seconds_since(self.first_time.get_or_insert(t)),
-            None => snap.index as f64,
-        }
-    }
-
-    fn touch(&mut self, id: u32, count: u64, t: f64) {
-        let slot = id as usize;
+    fn touch(&mut self, key: u32, count: u64, ordinal: u64) {
+        let slot = key as usize;
         if slot >= self.tracks.len() {
             self.tracks.resize_with(slot + 1, Track::default);
         }
-        let ordinal = self.run.snapshots;
+        let width = self.run.width;
         let track = &mut self.tracks[slot];
         let previous = match track.seen {
-            0 if ordinal == 1 => None,
+            0 if ordinal == 0 => None,
             0 => Some(0),
-            seen if seen + 1 == ordinal => Some(track.last_count),
+            seen if u64::from(seen) == ordinal => Some(track.last_count),
             _ => {
-                track.falls += u64::from(track.last_count > 0);
+                track.falls += u32::from(track.last_count > 0);
                 Some(0)
             }
         };
         match previous {
             None => track.first = count,
             Some(p) => {
-                track.rises += u64::from(count > p);
-                track.falls += u64::from(count < p);
+                track.rises += u32::from(count > p);
+                track.falls += u32::from(count < p);
             }
         }
-        if track.seen == 0 {
-            track.least = count;
-        }
-        track.least = track.least.min(count);
         track.peak = track.peak.max(count);
         track.last_count = count;
-        track.seen = ordinal;
-        track.present += 1;
-        track.sum_c += count as f64;
-        track.sum_tc += t * count as f64;
-        if self.spark_len > 0 {
-            spark_add(
-                track,
-                self.ordinal / self.spark_width,
-                count,
-                self.spark_width,
-            );
+        track.seen = ordinal as u32 + 1;
+        compact(track, width);
+        let bucket = (ordinal / width) as usize;
+        if track.sums.len() <= bucket {
+            track.sums.resize(bucket + 1, 0.0);
         }
+        track.sums[bucket] += count as f32;
     }
 
-    /// Judges every stack on the run that ends, keeps its best, and forgets the run.
-    fn end_run(&mut self, names: &StackNamer) {
+    /// Judges every stack on the run that ends, when it can be judged (its
+    /// verdicts replace the earlier run's), and forgets the run. Stacks are
+    /// named when the suspects are asked for.
+    fn end_run(&mut self) {
         let run = std::mem::take(&mut self.run);
-        for (id, track) in self.tracks.iter_mut().enumerate() {
-            if track.seen != 0 {
-                let stack = names.text(id as u32);
-                let stack_id = names.representative(id as u32).0;
-                if let Some(suspect) = judge(track, &run, &stack, stack_id)
-                    && track.best.as_ref().is_none_or(|b| suspect.score > b.score)
-                {
-                    track.best = Some(Box::new(suspect));
-                }
+        let judgeable = run.too_short().is_none();
+        self.judged |= judgeable;
+        for track in &mut self.tracks {
+            if judgeable {
+                compact(track, run.width);
+                track.best = (track.seen != 0)
+                    .then(|| judge(track, &run, self.sparklines))
+                    .flatten()
+                    .map(Box::new);
             }
-            let best = track.best.take();
-            let (spark, width) = (std::mem::take(&mut track.spark), track.spark_width);
+            let (best, leaked) = (track.best.take(), track.leaked);
             *track = Track {
                 best,
-                spark,
-                spark_width: width,
+                leaked,
                 ..Track::default()
             };
         }
-        let width = self.spark_width;
-        for track in &mut self.tracks {
-            spark_compact(track, width);
-            if let Some(best) = &mut track.best {
-                best.sparkline.clone_from(&track.spark);
-            }
-        }
     }
 }
 
-/// A [`LeakTracker`] with a namer of its own, for consumers that fold
-/// nothing else (`pp-totals --leaks`).
+/// Merges a track's buckets pairwise until they are `width` snapshots wide.
+fn compact(track: &mut Track, width: u64) {
+    track.width = track.width.max(1);
+    while u64::from(track.width) < width {
+        track.sums = merge_pairs(&track.sums, |a, b| a + b);
+        track.width *= 2;
+    }
+}
+
+/// The suspect a track makes over `run`, if it is one (see the module
+/// documentation); its stack is named by the caller.
+fn judge(track: &Track, run: &Run, sparkline: bool) -> Option<Suspect> {
+    let width = run.width as f64;
+    let buckets = run.snapshots.div_ceil(run.width) as usize;
+    let in_last = run.snapshots - (buckets as u64 - 1) * run.width;
+    let means: Vec<f64> = (0..buckets)
+        .map(|b| {
+            let sum = f64::from(track.sums.get(b).copied().unwrap_or(0.0));
+            let points = if b + 1 == buckets {
+                in_last as f64
+            } else {
+                width
+            };
+            sum / points
+        })
+        .collect();
+    let (_, z) = mann_kendall(&means);
+    if z < MIN_Z {
+        return None;
+    }
+    let tail = &means[buckets / 2..];
+    let (tail_s, _) = mann_kendall(tail);
+    if tail_s <= 0 || theil_sen(tail) <= 0.0 {
+        return None;
+    }
+    let slope_per_bucket = theil_sen(&means);
+    // Bucket centres are `width` snapshots apart (the last one less).
+    let span = (run.snapshots - 1) as f64;
+    let rise = slope_per_bucket / width * span;
+    let mean = means.iter().sum::<f64>() / buckets as f64;
+    if rise < MIN_GROWTH || rise < NOISE_SIGMAS * mean.sqrt() {
+        return None;
+    }
+    let seconds = run.seconds().filter(|s| *s > 0.0).unwrap_or(span.max(1.0));
+    let slope_per_minute = rise / seconds * 60.0;
+    let last = if u64::from(track.seen) == run.snapshots {
+        track.last_count
+    } else {
+        0
+    };
+    Some(Suspect {
+        stack: String::new(),
+        stack_id: StackId::EMPTY,
+        first: track.first,
+        last,
+        peak: track.peak,
+        slope_per_minute,
+        score: slope_per_minute,
+        rises: u64::from(track.rises),
+        falls: u64::from(track.falls),
+        z,
+        since_index: run.since_index,
+        leaked: 0,
+        sparkline: if sparkline {
+            means.iter().map(|m| m.round() as u64).collect()
+        } else {
+            Vec::new()
+        },
+    })
+}
+
+/// The goroutine that writes the profile is in every snapshot, and never a leak.
+fn is_profiler(stack: &str) -> bool {
+    stack.contains("net/http/pprof.") || stack.contains("runtime/pprof.write")
+}
+
+/// A [`LeakTracker`] with names of its own, for consumers that fold nothing
+/// else (`pp-totals --leaks`). With `labels`, a stack under each label set
+/// is a key of its own, named `key=value;...;stack` as pp-fold `--labels`
+/// names it, so the one tenant or handler that leaks is named.
 pub struct LeakFinder {
     names: StackNamer,
     tracker: LeakTracker,
-    texts: Vec<u32>,
+    keys: Vec<u32>,
+    labels: Option<LabelKeys>,
+}
+
+/// Keys of (stack text, label set).
+#[derive(Default)]
+struct LabelKeys {
+    ids: std::collections::HashMap<(u32, String), u32>,
+    of: Vec<(u32, String)>,
 }
 
 impl LeakFinder {
-    /// A finder keeping sparklines of at most `spark_len` points per stack (0 for none).
-    pub fn new(spark_len: usize) -> LeakFinder {
+    /// A finder; with `labels`, per stack and label set; with
+    /// `sparklines`, each suspect carries its bucket means.
+    pub fn new(labels: bool, sparklines: bool) -> LeakFinder {
         LeakFinder {
             names: LeakTracker::namer(),
-            tracker: LeakTracker::new(spark_len),
-            texts: Vec::new(),
+            tracker: LeakTracker::new(sparklines),
+            keys: Vec::new(),
+            labels: labels.then(LabelKeys::default),
         }
     }
 
@@ -353,89 +546,63 @@ impl LeakFinder {
 
     /// Takes one snapshot (see [`LeakTracker::observe`]).
     pub fn observe(&mut self, snap: &Snapshot, interner: &Interner) {
-        self.texts.clear();
+        self.keys.clear();
         if snap.status.has_profile() {
             for record in &snap.records {
-                self.texts.push(self.names.id(record.stack, interner));
+                let text = self.names.id(record.stack, interner);
+                let key = match &mut self.labels {
+                    None => text,
+                    Some(labels) => {
+                        let set: Vec<String> = snap
+                            .labels(record)
+                            .into_iter()
+                            .map(|(k, v)| format!("{k}={v}"))
+                            .collect();
+                        let set = set.join(";");
+                        let next = labels.of.len() as u32;
+                        *labels.ids.entry((text, set.clone())).or_insert_with(|| {
+                            labels.of.push((text, set));
+                            next
+                        })
+                    }
+                };
+                self.keys.push(key);
             }
         }
-        self.tracker.observe(snap, &self.texts, &self.names);
+        self.tracker.observe(snap, &self.keys, interner);
+    }
+
+    /// Why the input cannot be judged, if it cannot (see [`LeakTracker::cannot_judge`]).
+    pub fn cannot_judge(&self) -> Option<String> {
+        self.tracker.cannot_judge()
     }
 
     /// The suspects, best first, after the last snapshot.
     pub fn suspects(self) -> Vec<Suspect> {
-        self.tracker.suspects(&self.names)
+        self.suspects_and_names().0
     }
-}
 
-/// The suspect a track makes over `run`, if it is one.
-fn judge(track: &Track, run: &Run, stack: &str, stack_id: StackId) -> Option<Suspect> {
-    let n = run.snapshots as f64;
-    let last = if track.seen == run.snapshots {
-        track.last_count
-    } else {
-        0
-    };
-    let falls = track.falls + u64::from(track.seen != run.snapshots && track.last_count > 0);
-    let least = if track.present < run.snapshots {
-        0
-    } else {
-        track.least
-    };
-    let line = LeastSquares {
-        n,
-        sum_t: run.sum_t,
-        sum_tt: run.sum_tt,
-        sum_y: track.sum_c,
-        sum_ty: track.sum_tc,
-    };
-    if run.snapshots < MIN_SNAPSHOTS || is_profiler(stack) {
-        return None;
-    }
-    let slope = line.slope()? * 60.0;
-    let rises = track.rises;
-    let steadiness = (rises as f64 - falls as f64) / (rises + falls).max(1) as f64;
-    let grows = last >= track.first + MIN_GROWTH
-        && slope > 0.0
-        && rises >= MIN_RISES
-        && steadiness >= MIN_STEADINESS
-        && track.peak > least;
-    grows.then(|| Suspect {
-        stack: stack.to_string(),
-        stack_id,
-        first: track.first,
-        last,
-        peak: track.peak,
-        slope_per_minute: slope,
-        score: slope * steadiness,
-        rises,
-        falls,
-        since_index: run.since_index,
-        sparkline: Vec::new(),
-    })
-}
-
-/// The goroutine that writes the profile is in every snapshot, and never a leak.
-fn is_profiler(stack: &str) -> bool {
-    stack.contains("net/http/pprof.") || stack.contains("runtime/pprof.write")
-}
-
-/// Records `count` in sparkline slot `slot` (at `width` snapshots a slot).
-fn spark_add(track: &mut Track, slot: u64, count: u64, width: u64) {
-    spark_compact(track, width);
-    let slot = slot as usize;
-    if track.spark.len() <= slot {
-        track.spark.resize(slot + 1, 0);
-    }
-    track.spark[slot] = track.spark[slot].max(count);
-}
-
-/// Merges neighbouring slots until the track's slots are `width` wide.
-fn spark_compact(track: &mut Track, width: u64) {
-    track.spark_width = track.spark_width.max(1);
-    while track.spark_width < width {
-        track.spark = merge_pairs(&track.spark, u64::max);
-        track.spark_width *= 2;
+    /// The suspects, and the names their `stack_id`s were folded with.
+    pub fn suspects_and_names(self) -> (Vec<Suspect>, StackNamer) {
+        let names = self.names;
+        let labels = self.labels;
+        let suspects = self.tracker.suspects(|key| {
+            let (text, set) = match &labels {
+                None => (key, ""),
+                Some(labels) => {
+                    let (text, set) = &labels.of[key as usize];
+                    (*text, set.as_str())
+                }
+            };
+            let mut stack = String::new();
+            if !set.is_empty() {
+                stack.push_str(set);
+                stack.push(';');
+            }
+            names.write_text(text, &mut stack);
+            (stack, names.representative(text).0)
+        });
+        (suspects, names)
     }
 }
 

@@ -8,17 +8,15 @@
 
 use super::sources::Sources;
 use super::summary::Distribution;
-use crate::analysis::leak::LeakTracker;
+use crate::analysis::leak::{LeakFinder, LeakTracker};
 use crate::analysis::series::{Point, Series};
-use crate::analysis::{AggregateOptions, Aggregation, StackNamer};
+use crate::analysis::{AggregateOptions, Aggregation};
 use crate::assemble::Consumer;
 use crate::error::Error;
 use crate::model::{Interner, Kind, Sample, Snapshot};
 
 /// How many buckets the timeline keeps at most.
 pub const TIMELINE_BUCKETS: usize = 512;
-/// How many points a leak suspect's sparkline has at most.
-pub const SPARKLINE_POINTS: usize = 32;
 
 /// The consumer; see the module documentation.
 pub struct Collector {
@@ -34,10 +32,10 @@ pub struct Collector {
     pub leaks: LeakTracker,
     /// What the leak tracker counts: the kind's default value.
     pub leak_unit: Option<String>,
-    /// The tracker's own names, when the page folds stacks otherwise
-    /// (`--lines`, `--trim-runtime`); `None` shares the aggregation's.
-    leak_names: Option<StackNamer>,
-    leak_texts: Vec<u32>,
+    /// A tracker with names of its own, when the page folds stacks
+    /// otherwise (`--lines`, `--trim-runtime`) or per label set
+    /// (`--labels`); `None`: `leaks` shares the aggregation's names.
+    pub leak_finder: Option<LeakFinder>,
     /// With several sources: each one's timeline and last counts.
     pub sources: Option<Sources>,
 }
@@ -45,25 +43,18 @@ pub struct Collector {
 impl Collector {
     /// A collector folding with `options`.
     pub fn new(options: &AggregateOptions) -> Collector {
-        let shared = LeakTracker::shares_names(options.style, options.trim_runtime);
+        let shared =
+            LeakTracker::shares_names(options.style, options.trim_runtime) && !options.labels;
         Collector {
             aggregation: Aggregation::new(options.clone()),
             series: Series::new(TIMELINE_BUCKETS),
             totals: Distribution::default(),
             unit: None,
-            leaks: LeakTracker::new(SPARKLINE_POINTS),
+            leaks: LeakTracker::new(true),
             leak_unit: None,
-            leak_names: (!shared).then(LeakTracker::namer),
-            leak_texts: Vec::new(),
+            leak_finder: (!shared).then(|| LeakFinder::new(options.labels, true)),
             sources: None,
         }
-    }
-
-    /// The names the leak tracker's text ids refer to.
-    pub fn leak_names(&self) -> &StackNamer {
-        self.leak_names
-            .as_ref()
-            .unwrap_or_else(|| self.aggregation.names())
     }
 
     /// Feeds the leak tracker a folded snapshot, with its records' names.
@@ -71,19 +62,11 @@ impl Collector {
         if self.leak_unit.is_none() {
             self.leak_unit = Some(unit(snap, snap.sample.default_value()));
         }
-        match &mut self.leak_names {
-            Some(names) => {
-                self.leak_texts.clear();
-                for record in &snap.records {
-                    self.leak_texts.push(names.id(record.stack, interner));
-                }
-                self.leaks.observe(snap, &self.leak_texts, names);
-            }
-            None => {
-                let names = self.aggregation.names();
-                self.leaks
-                    .observe(snap, self.aggregation.record_texts(), names);
-            }
+        match &mut self.leak_finder {
+            Some(finder) => finder.observe(snap, interner),
+            None => self
+                .leaks
+                .observe(snap, self.aggregation.record_texts(), interner),
         }
     }
 }
@@ -121,13 +104,19 @@ impl Consumer for Collector {
             };
             self.totals.add(total);
             value = Some(total);
-        } else if !snap.status.has_profile() {
-            // A gap may mean a restart: the tracker sees it too.
-            let names = match &self.leak_names {
-                Some(names) => names,
-                None => self.aggregation.names(),
-            };
-            self.leaks.observe(snap, &[], names);
+        } else if !snap.status.has_profile() || snap.kind == Kind::GoroutineLeak {
+            // A gap may mean a restart, and a goroutineleak profile (another
+            // kind than the page's) names the goroutines proven leaked: the
+            // tracker sees them too.
+            match &mut self.leak_finder {
+                Some(finder) => finder.observe(snap, interner),
+                None => {
+                    let keys: Vec<u32> = (snap.records.iter())
+                        .map(|r| self.aggregation.names_mut().id(r.stack, interner))
+                        .collect();
+                    self.leaks.observe(snap, &keys, interner);
+                }
+            }
         }
         // Snapshots of another kind (with --kind) are left out; failed ones
         // are kept, to be marked on the timeline.

@@ -19,7 +19,7 @@ mod tree;
 
 use std::io::Write;
 
-use crate::analysis::leak::LeakTracker;
+use crate::analysis::leak::{LeakFinder, LeakTracker};
 use crate::analysis::{Aggregate, AggregateOptions};
 use crate::assemble::{Detail, Options, Stats};
 use crate::error::Error;
@@ -110,7 +110,8 @@ fn render(
     out: &mut impl Write,
 ) -> Result<(), Error> {
     let interner = assembler.interner();
-    let tracker = std::mem::replace(&mut collector.leaks, LeakTracker::new(0));
+    let tracker = std::mem::replace(&mut collector.leaks, LeakTracker::new(false));
+    let finder = collector.leak_finder.take();
     let collector = &*collector;
     let aggregation = &collector.aggregation;
     // The stacks and the tree are dropped before the page is written.
@@ -122,7 +123,7 @@ fn render(
             stacks: &stacks,
             columns: &columns,
         };
-        let leaks = leaks(tracker, collector, &places);
+        let leaks = leaks(tracker, finder, collector, &places);
         (columns, tree.len(), leaks)
     };
     let top = aggregation.top(options.top);
@@ -153,21 +154,39 @@ fn render(
     Ok(())
 }
 
-/// The leak suspects and their places in the call tree.
+/// The leak suspects and their places in the call tree: from the tracker
+/// that shares the aggregation's names, or from the finder with its own.
 fn leaks(
     tracker: LeakTracker,
+    finder: Option<LeakFinder>,
     collector: &collect::Collector,
     places: &suspects::Places<'_>,
 ) -> suspects::Leaks {
-    let (snapshots, points) = (tracker.snapshots(), tracker.sparkline_points());
-    let names = collector.leak_names();
-    let suspects = tracker.suspects(names);
-    let places = suspects::locate(&suspects, names, collector.aggregation.names(), places);
+    let page_names = collector.aggregation.names();
+    let (snapshots, points, cannot_judge, suspects, places) = match finder {
+        Some(finder) => {
+            let t = finder.tracker();
+            let (snapshots, points, cannot) =
+                (t.snapshots(), t.sparkline_points(), t.cannot_judge());
+            let (suspects, names) = finder.suspects_and_names();
+            let places = suspects::locate(&suspects, &names, page_names, places);
+            (snapshots, points, cannot, suspects, places)
+        }
+        None => {
+            let (snapshots, points) = (tracker.snapshots(), tracker.sparkline_points());
+            let cannot = tracker.cannot_judge();
+            let suspects =
+                tracker.suspects(|k| (page_names.text(k), page_names.representative(k).0));
+            let places = suspects::locate(&suspects, page_names, page_names, places);
+            (snapshots, points, cannot, suspects, places)
+        }
+    };
     suspects::Leaks {
         suspects,
         places,
         snapshots,
         points,
+        cannot_judge,
         unit: collector.leak_unit.clone().unwrap_or_default(),
     }
 }

@@ -22,7 +22,7 @@ use super::escape;
 use super::page::Report;
 use super::top::frame_list;
 use super::tree::Columns;
-use crate::analysis::leak::{MIN_SNAPSHOTS, Suspect};
+use crate::analysis::leak::{MIN_SECONDS, MIN_SNAPSHOTS, MIN_Z, Suspect};
 use crate::analysis::{StackNamer, Stacks};
 use crate::model::Interner;
 
@@ -39,6 +39,8 @@ pub struct Leaks {
     pub snapshots: u64,
     /// Points of a sparkline that covers every snapshot.
     pub points: usize,
+    /// Why growth cannot be judged, when it cannot.
+    pub cannot_judge: Option<String>,
     /// What the counts count.
     pub unit: String,
 }
@@ -108,36 +110,48 @@ fn heaviest_first(places: HashMap<u32, u64>) -> Vec<u32> {
 /// Renders the leak suspects section.
 pub fn render(report: &Report<'_>, out: &mut String) {
     let leaks = report.leaks;
-    if leaks.snapshots < MIN_SNAPSHOTS {
-        let _ = write!(
-            out,
-            "<p>Too few snapshots to tell a leak: {} (it takes at least {MIN_SNAPSHOTS}).</p>",
-            leaks.snapshots
-        );
-        return;
-    }
     if leaks.suspects.is_empty() {
-        let _ = write!(
-            out,
-            "<p>No stack grows steadily over these {} snapshots.</p>",
-            leaks.snapshots
-        );
+        match &leaks.cannot_judge {
+            Some(why) => {
+                out.push_str("<p>Cannot judge leaks: ");
+                escape::text(out, why);
+                let _ = write!(
+                    out,
+                    ". It takes at least {MIN_SNAPSHOTS} snapshots over {MIN_SECONDS} s to tell \
+                     growth from noise.</p>"
+                );
+            }
+            None => {
+                let _ = write!(
+                    out,
+                    "<p>No stack keeps growing over these {} snapshots, and none was proven leaked.</p>",
+                    leaks.snapshots
+                );
+            }
+        }
         return;
     }
     let unit = escape::to_html(&leaks.unit);
+    if let Some(why) = &leaks.cannot_judge {
+        out.push_str("<p class=\"note\">Growth cannot be judged (");
+        escape::text(out, why);
+        out.push_str("): only the goroutines the runtime proved leaked are listed.</p>");
+    }
     let _ = write!(
         out,
-        "<p class=\"note\">Stacks (by function name) whose {unit} grew steadily over these {} \
-         snapshots, best first: the ranking of <code>pp-totals --leaks</code>, by slope × \
-         steadiness. <em>first</em>, <em>last</em> and <em>peak</em> are {unit} in the \
-         stack's run; the line is the most in each stretch of the whole input. \
-         <em>call tree</em> and <em>flame graph</em> open the stack's place in them.</p>",
+        "<p class=\"note\">Stacks (by function name) whose {unit} keep rising over these {} \
+         snapshots, more than their own noise (Mann–Kendall z ≥ {MIN_Z}, still rising over \
+         the latter half), steepest first: the ranking of <code>pp-totals --leaks</code>; and \
+         stacks whose goroutines the runtime proved <strong>leaked</strong> (goroutineleak \
+         profiles, <code>(leaked)</code> in dumps). <em>first</em>, <em>last</em> and \
+         <em>peak</em> are {unit} in the current run; the line is its mean over each stretch \
+         of it. <em>call tree</em> and <em>flame graph</em> open the stack's place in them.</p>",
         leaks.snapshots
     );
     out.push_str(
         "<table class=\"top suspects\"><thead><tr><th>#</th><th>stack (leaf first)</th>\
          <th class=\"n\">first</th><th class=\"n\">last</th><th class=\"n\">peak</th>\
-         <th class=\"n\">per minute</th><th class=\"n\">score</th><th>over time</th>\
+         <th class=\"n\">per minute</th><th class=\"n\">leaked</th><th>over time</th>\
          <th>show</th></tr></thead><tbody>",
     );
     for (i, suspect) in leaks.suspects.iter().enumerate() {
@@ -171,18 +185,23 @@ fn row(
             suspect.since_index
         );
     }
+    let leaked = if suspect.leaked > 0 {
+        format!("<strong class=\"leaked\">{}</strong>", suspect.leaked)
+    } else {
+        "0".to_string()
+    };
     let _ = write!(
         out,
         "</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-         <td class=\"n grow\">{:+.1}</td><td class=\"n\" title=\"rose {} times, fell {} times\">{:.1}</td>\
-         <td class=\"spark\">",
+         <td class=\"n grow\" title=\"Mann–Kendall z {:.2}; rose {} times, fell {} times\">{:+.1}</td>\
+         <td class=\"n\">{leaked}</td><td class=\"spark\">",
         suspect.first,
         suspect.last,
         suspect.peak,
-        suspect.slope_per_minute,
+        suspect.z,
         suspect.rises,
         suspect.falls,
-        suspect.score
+        suspect.slope_per_minute,
     );
     sparkline(out, &suspect.sparkline, points);
     out.push_str("</td><td class=\"show\">");

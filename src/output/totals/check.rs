@@ -6,7 +6,11 @@
 //! - `last`: the total of the last snapshot with a profile;
 //! - `growth`: the last complete snapshot's total minus the first's;
 //! - `slope`: the least-squares slope of the complete snapshots' totals, per minute;
-//! - `suspects`: the number of leak suspects (see `--leaks`);
+//! - `suspects`: the number of leak suspects (see `--leaks`); when the input
+//!   is too short to judge (fewer than 5 snapshots or 4 seconds), the check
+//!   cannot be judged and the run fails with exit 1, never passes;
+//! - `leaked`: goroutines the runtime proved leaked (goroutineleak profiles,
+//!   `(leaked)` in dumps), at the last profile that said;
 //! - `partial`, `missing`, `error`: how many snapshots had that status;
 //! - `unknown`: how many lines were skipped.
 //!
@@ -32,18 +36,21 @@ pub enum Metric {
     Slope,
     /// Number of leak suspects.
     Suspects,
+    /// Goroutines proven leaked.
+    Leaked,
     /// Snapshots with this status.
     Status(Status),
     /// Unknown lines.
     Unknown,
 }
 
-const METRICS: [(&str, Metric); 9] = [
+const METRICS: [(&str, Metric); 10] = [
     ("total", Metric::Total),
     ("last", Metric::Last),
     ("growth", Metric::Growth),
     ("slope", Metric::Slope),
     ("suspects", Metric::Suspects),
+    ("leaked", Metric::Leaked),
     ("partial", Metric::Status(Status::Partial)),
     ("missing", Metric::Status(Status::Missing)),
     ("error", Metric::Status(Status::Error)),
@@ -110,7 +117,7 @@ impl Check {
 
     /// True when this check needs the leak suspects.
     pub fn needs_suspects(&self) -> bool {
-        self.metric == Metric::Suspects
+        matches!(self.metric, Metric::Suspects | Metric::Leaked)
     }
 }
 
@@ -118,6 +125,17 @@ impl fmt::Display for Check {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
     }
+}
+
+/// What the leak finder found, for the checks.
+#[derive(Debug, Clone, Default)]
+pub struct Judged {
+    /// Number of suspects.
+    pub suspects: usize,
+    /// Goroutines proven leaked.
+    pub leaked: u64,
+    /// Why growth could not be judged, if it could not.
+    pub cannot_judge: Option<String>,
 }
 
 /// What the checks measure, gathered as snapshots go by.
@@ -153,7 +171,7 @@ impl Measures {
         self.line.add(t, total as f64);
     }
 
-    fn value(&self, metric: Metric, stats: &Stats, suspects: usize) -> f64 {
+    fn value(&self, metric: Metric, stats: &Stats, judged: &Judged) -> f64 {
         match metric {
             Metric::Total => self.largest.unwrap_or(0) as f64,
             Metric::Last => self.last.unwrap_or(0) as f64,
@@ -164,32 +182,51 @@ impl Measures {
                 .line
                 .slope()
                 .map_or(0.0, |per_second| per_second * 60.0),
-            Metric::Suspects => suspects as f64,
+            Metric::Suspects => judged.suspects as f64,
+            Metric::Leaked => judged.leaked as f64,
             Metric::Status(status) => stats.count(status) as f64,
             Metric::Unknown => stats.unknown_lines as f64,
         }
     }
 
-    /// The checks that hold, each with what it measured: `growth>100 (growth is 496)`.
-    pub fn failures(&self, checks: &[Check], stats: &Stats, suspects: usize) -> Vec<String> {
-        checks
-            .iter()
-            .filter_map(|check| {
-                let value = self.value(check.metric, stats, suspects);
-                let name = METRICS
-                    .iter()
-                    .find(|(_, m)| *m == check.metric)
-                    .map_or("", |(n, _)| n);
-                let shown = if value.fract() == 0.0 {
-                    format!("{value}")
+    /// The checks that hold, each with what it measured (`growth>100
+    /// (growth is 496)`), and those that cannot be judged (`suspects>0
+    /// (cannot judge: 2 snapshots (need 5))`).
+    pub fn failures(
+        &self,
+        checks: &[Check],
+        stats: &Stats,
+        judged: &Judged,
+    ) -> (Vec<String>, Vec<String>) {
+        let mut failures = Vec::new();
+        let mut unjudged = Vec::new();
+        for check in checks {
+            if check.metric == Metric::Suspects
+                && let Some(why) = &judged.cannot_judge
+            {
+                // Proven leaks are suspects whatever the growth says.
+                if judged.suspects > 0 && check.holds(judged.suspects as f64) {
+                    failures.push(format!("{check} (suspects is {})", judged.suspects));
                 } else {
-                    format!("{value:.2}")
-                };
-                check
-                    .holds(value)
-                    .then(|| format!("{check} ({name} is {shown})"))
-            })
-            .collect()
+                    unjudged.push(format!("{check} (cannot judge: {why})"));
+                }
+                continue;
+            }
+            let value = self.value(check.metric, stats, judged);
+            let name = METRICS
+                .iter()
+                .find(|(_, m)| *m == check.metric)
+                .map_or("", |(n, _)| n);
+            let shown = if value.fract() == 0.0 {
+                format!("{value}")
+            } else {
+                format!("{value:.2}")
+            };
+            if check.holds(value) {
+                failures.push(format!("{check} ({name} is {shown})"));
+            }
+        }
+        (failures, unjudged)
     }
 }
 

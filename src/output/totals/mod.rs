@@ -22,7 +22,7 @@ use crate::input::zone::TimeZone;
 use crate::model::{Interner, Snapshot};
 use crate::pipeline;
 pub use by::{BY_HEADER, ByKey, ByWriter};
-pub use check::{Check, Measures};
+pub use check::{Check, Judged, Measures};
 pub use rows::{TotalsWriter, elapsed_seconds};
 pub use sources::run_sources;
 
@@ -59,6 +59,8 @@ pub struct TotalsOptions {
     /// Write the value columns ([`VALUE_COLUMNS`]) whatever the first
     /// snapshot is. Default is `false`: only when it has such values.
     pub values: bool,
+    /// With `leaks`: suspects per stack and label set. Default is `false`.
+    pub labels: bool,
     /// The leak suspects instead of rows, at the end of input. Default is `false`.
     pub leaks: bool,
     /// Checks on the whole input. Default is none.
@@ -77,9 +79,13 @@ pub struct Outcome {
     pub stats: Stats,
     /// The checks that held, each with what it measured: `growth>100 (growth is 496)`.
     pub failures: Vec<String>,
-    /// What the user should know about the output: columns of one source that
-    /// the first source's header has no room for.
+    /// What the user should know about the output: that leaks cannot be
+    /// judged, columns of one source that the first source's header has no
+    /// room for.
     pub notes: Vec<String>,
+    /// Checks that could not be judged (`suspects>0` on 2 snapshots): the
+    /// run fails with exit 1, not 0 and not 3.
+    pub unjudged: Vec<String>,
 }
 
 /// Writes the rows (or suspects) of `sources` to `out` as `options` say, and
@@ -99,8 +105,10 @@ pub fn run(
     let mut totals = Totals {
         mode,
         measures: Measures::default(),
-        leaks: suspects.then(|| LeakFinder::new(0)),
+        leaks: suspects.then(|| LeakFinder::new(options.labels, false)),
         suspects: 0,
+        leaked: 0,
+        cannot_judge: None,
         opened: false,
     };
     let parse = Options {
@@ -115,13 +123,23 @@ pub fn run(
     };
     let assembler = pipeline::run(sources, parse, &mut totals)?;
     let stats = assembler.stats().clone();
-    let failures = totals
-        .measures
-        .failures(&options.fail_if, &stats, totals.suspects);
+    let judged = Judged {
+        suspects: totals.suspects,
+        leaked: totals.leaked,
+        cannot_judge: totals.cannot_judge.clone(),
+    };
+    let mut notes = Vec::new();
+    if let Some(why) = &totals.cannot_judge
+        && (options.leaks || options.fail_if.iter().any(Check::needs_suspects))
+    {
+        notes.push(format!("cannot judge leaks: {why}"));
+    }
+    let (failures, unjudged) = totals.measures.failures(&options.fail_if, &stats, &judged);
     Ok(Outcome {
         stats,
         failures,
-        notes: Vec::new(),
+        notes,
+        unjudged,
     })
 }
 
@@ -143,6 +161,10 @@ struct Totals<W: Write> {
     leaks: Option<LeakFinder>,
     /// How many suspects there were, once input ended.
     suspects: usize,
+    /// Goroutines the runtime proved leaked, over all stacks, once input ended.
+    leaked: u64,
+    /// Why leaks cannot be judged, once input ended, if they cannot.
+    cannot_judge: Option<String>,
     /// Whether an input could be opened: nothing is written before.
     opened: bool,
 }
@@ -179,23 +201,29 @@ impl<W: Write> Consumer for Totals<W> {
 
     /// Judges the leak suspects, writes them with `--leaks`, and flushes.
     fn finish(&mut self, _: &Interner) -> Result<(), Error> {
-        let suspects = self
-            .leaks
-            .take()
-            .map(LeakFinder::suspects)
-            .unwrap_or_default();
+        let suspects = match self.leaks.take() {
+            Some(finder) => {
+                self.cannot_judge = finder.cannot_judge();
+                finder.suspects()
+            }
+            None => Vec::new(),
+        };
+        self.leaked = suspects.iter().map(|s| s.leaked).sum();
+        // Growth suspects count only where growth could be judged; stacks
+        // the runtime proved leaked are listed in any case.
         self.suspects = suspects.len();
+        let nothing = suspects.is_empty() && self.cannot_judge.is_some();
         match &mut self.mode {
             Mode::Rows(writer) => writer.finish(),
             Mode::By(writer) => writer.flush(),
-            Mode::Leaks(out) if self.opened => write_suspects(out, &suspects),
+            Mode::Leaks(out) if self.opened && !nothing => write_suspects(out, &suspects),
             Mode::Leaks(_) => Ok(()),
         }
     }
 }
 
 /// The header of `--leaks` output.
-pub const LEAK_HEADER: [&str; 9] = [
+pub const LEAK_HEADER: [&str; 11] = [
     "stack",
     "first",
     "last",
@@ -205,6 +233,8 @@ pub const LEAK_HEADER: [&str; 9] = [
     "rises",
     "falls",
     "since_index",
+    "z",
+    "leaked",
 ];
 
 /// Writes the suspects as CSV, best first.
@@ -222,6 +252,8 @@ pub fn write_suspects(out: &mut impl Write, suspects: &[Suspect]) -> Result<(), 
             s.rises.to_string(),
             s.falls.to_string(),
             s.since_index.to_string(),
+            format!("{:.2}", s.z),
+            s.leaked.to_string(),
         ])?;
     }
     csv.flush()?;

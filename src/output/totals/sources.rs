@@ -25,6 +25,7 @@ pub fn run_sources(
     let mut stats = Stats::default();
     let mut failures = Vec::new();
     let mut notes = Vec::new();
+    let mut unjudged = Vec::new();
     let mut csv = csv::Writer::from_writer(out);
     let mut header: Option<csv::StringRecord> = None;
     fleet::run_in_order(
@@ -39,6 +40,8 @@ pub fn run_sources(
             let outcome = outcome?;
             stats.merge(&outcome.stats);
             failures.extend(outcome.failures.iter().map(|f| format!("{name}: {f}")));
+            unjudged.extend(outcome.unjudged.iter().map(|f| format!("{name}: {f}")));
+            notes.extend(outcome.notes.iter().map(|n| format!("{name}: {n}")));
             let mut records = csv::ReaderBuilder::new()
                 .has_headers(false)
                 .flexible(true)
@@ -88,5 +91,6 @@ pub fn run_sources(
         stats,
         failures,
         notes,
+        unjudged,
     })
 }
