@@ -462,6 +462,11 @@ fn dump_details() {
     assert_eq!(records[1]["state"], "chan receive");
     assert_eq!(records[1]["wait_minutes"], serde_json::json!([3, 7]));
     assert_eq!(
+        records[0]["wait_minutes"],
+        Value::Null,
+        "no goroutine of the group had `, N minutes`: no wait, not [0, 0]"
+    );
+    assert_eq!(
         records[1]["truncated"], true,
         "elided frames mark the group truncated"
     );

@@ -3,7 +3,7 @@
 //! Each goroutine's calls and places become a stack (leaf first, arguments
 //! ignored); goroutines with the same stack and state become one record whose
 //! count is how many there were, keeping the least and most minutes they had
-//! waited. The creator (`created by`) is not part of the stack, as in debug=1
+//! waited (none when no goroutine of the group had `, N minutes` in its header). The creator (`created by`) is not part of the stack, as in debug=1
 //! profiles, and frames of ancestors (`[originating from goroutine N]:`) are
 //! skipped. A dump has no header total: its total is its number of
 //! goroutines, and it is partial when it was cut off.
@@ -58,7 +58,8 @@ enum Step {
 struct Goroutine {
     step: Step,
     state: u32,
-    wait_minutes: u32,
+    /// The header's `, N minutes`; none when it had none (waited under a minute).
+    wait_minutes: Option<u32>,
     frames: Vec<FrameId>,
     call: PendingCall,
     /// Frames were elided.
@@ -89,7 +90,7 @@ impl Goroutine {
     fn begin(&mut self, header: &Header<'_>, interner: &mut Interner) {
         self.step = Step::Stack;
         self.state = interner.state(&String::from_utf8_lossy(header.state));
-        self.wait_minutes = header.wait_minutes.unwrap_or(0);
+        self.wait_minutes = header.wait_minutes;
     }
 
     /// A call whose place line never came is kept as a frame without a
@@ -138,6 +139,19 @@ impl Goroutine {
         self.step = Step::Between;
         self.frames.clear();
         self.truncated = false;
+    }
+}
+
+/// A group's (least, most) minutes waited with one more goroutine's (the
+/// group already has one goroutine). None while no goroutine of the group had
+/// a wait; once one had, a goroutine without one counts as 0 minutes (the
+/// runtime writes `, N minutes` only from the first minute on).
+fn join_waits(group: Option<(u32, u32)>, goroutine: Option<u32>) -> Option<(u32, u32)> {
+    match (group, goroutine) {
+        (None, None) => None,
+        (Some((_, most)), None) => Some((0, most)),
+        (None, Some(m)) => Some((0, m)),
+        (Some((least, most)), Some(m)) => Some((least.min(m), most.max(m))),
     }
 }
 
@@ -219,8 +233,7 @@ impl Assembler {
                 record.count += 1;
                 record.values[0] += 1;
                 record.truncated |= goroutine.truncated;
-                let (least, most) = record.wait_minutes.unwrap_or((minutes, minutes));
-                record.wait_minutes = Some((least.min(minutes), most.max(minutes)));
+                record.wait_minutes = join_waits(record.wait_minutes, minutes);
             }
             None => {
                 dump.groups
@@ -228,7 +241,7 @@ impl Assembler {
                 let mut record = Record::new(1, stack);
                 record.truncated = goroutine.truncated;
                 record.state = goroutine.state;
-                record.wait_minutes = Some((minutes, minutes));
+                record.wait_minutes = minutes.map(|m| (m, m));
                 self.snap.push_record(record, b"");
             }
         }

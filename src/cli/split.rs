@@ -104,7 +104,9 @@ fn options() -> OptionParser<SplitArgs> {
              goroutines (or samples), values go with sample_types, labels are its pprof labels \
              ({} when none), truncated is true when the runtime cut the stack at its depth \
              limit, state is a dump's goroutine state (\"chan receive\") and wait_minutes its \
-             [least, most] minutes blocked, both null for debug=1 profiles. Frames are leaf first; a frame known only by its address has \
+             [least, most] minutes blocked (a goroutine whose header has no \", N minutes\" \
+             counts 0; null when none of the record's has one), both null for debug=1 \
+             profiles. Frames are leaf first; a frame known only by its address has \
              that address as func, \"\" as file and 0 as line; a record without frame lines \
              has none. \
              Selection applies --status, --since and --until, then --every, then --first or --last.",

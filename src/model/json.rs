@@ -15,8 +15,8 @@
 //! `func`, `""` as `file` and `0` as `line`. `values` go with `sample_types`
 //! (pprof's names: the profile's name for count profiles; alloc_objects,
 //! alloc_space, inuse_objects, inuse_space for heap; contentions, delay in
-//! nanoseconds for block and mutex). `state` and `wait_minutes` (least, most)
-//! come from debug=2 dumps, `memstats` from a heap profile's trailer (numbers
+//! nanoseconds for block and mutex). `state` and `wait_minutes` (least, most;
+//! null when no goroutine of the record had `, N minutes`) come from debug=2 dumps, `memstats` from a heap profile's trailer (numbers
 //! where the value is one). Bytes that are not UTF-8 are written as U+FFFD.
 //! Reading ignores `index` and `time` (the position in the new input and the
 //! parsed `time_raw` take their place) and unknown keys.
