@@ -12,7 +12,8 @@ use crate::output::totals::{self, ByKey, Check, TotalsOptions};
 struct TotalsArgs {
     /// Write one row per key per snapshot instead, `index,time,elapsed_s,key,count`: KEY is
     /// stack (folded as pp-fold folds it), func (goroutines whose stack contains the
-    /// function), label (`key=value`) or state (a dump's goroutine state).
+    /// function), label (`key=value`), state (a dump's goroutine state) or creator (the
+    /// function of a dump's `created by FUNC`; goroutines without one are not counted).
     #[bpaf(long("by"), argument("KEY"))]
     by: Option<ByKey>,
     /// Write the leak suspects instead, ranked, at the end of input:
@@ -63,8 +64,8 @@ fn options() -> OptionParser<TotalsArgs> {
              (alloc_objects,alloc_space,inuse_objects,inuse_space, scaled as pprof scales them) \
              and of block and mutex profiles (contentions,delay in nanoseconds), empty for other \
              kinds; the first snapshot decides, and the header never changes mid-stream. For a goroutine dump (debug=2, a traceback), total is its \
-             number of goroutines and records its groups of goroutines with the same stack and \
-             state. \
+             number of goroutines and records its groups of goroutines with the same stack, \
+             state and creator. \
              A row is written the moment its snapshot is complete, so it works live at the end \
              of a pipe. Status is complete, partial (cut off, or counts below the total), missing \
              (a timestamp with nothing after it) or error (the server answered something else). \
@@ -93,6 +94,7 @@ Examples:
  while true; do date; curl -sS 'localhost:6060/debug/pprof/goroutine?debug=1'; sleep 1; done | pp-totals
  pp-totals --leaks prof.log | head -3
  pp-totals --by state prof-debug2.log
+ pp-totals --by creator prof-debug2.log
  pp-totals -q --fail-if 'growth>50' --fail-if 'suspects>0' prof.log > /dev/null";
 
 /// Runs `pp-totals`.
