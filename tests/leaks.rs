@@ -18,7 +18,7 @@ fn suspects(args: &[&str], input: Option<Vec<u8>>) -> Vec<Vec<String>> {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("stack,first,last,peak,slope_per_min,score,rises,falls,since_index")
+        Some("stack,first,last,peak,slope_per_min,score,z,rises,falls,since_index")
     );
     lines
         .map(|l| l.split(',').map(String::from).collect())
@@ -39,7 +39,7 @@ fn the_leak_ranks_first_and_alone() {
         let found = suspects(&[&path(log)], None);
         assert_eq!(found.len(), 1, "{log}: {found:?}");
         assert_eq!(found[0][0], "main.(*Server).quote", "{log}");
-        assert_eq!(found[0][7], "0", "{log}: it never fell");
+        assert_eq!(found[0][8], "0", "{log}: it never fell");
     }
     let found = suspects(&[&path("go1.27/shop/prof.log")], None);
     assert_eq!(&found[0][1..4], ["29", "525", "525"]);

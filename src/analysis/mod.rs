@@ -18,6 +18,7 @@ pub mod namer;
 pub mod regression;
 pub mod root;
 pub mod series;
+pub mod trend;
 
 pub use aggregate::{
     Aggregate, AggregateOptions, Aggregation, Folded, FoldedStack, Stacks, TRUNCATED,

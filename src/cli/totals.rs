@@ -17,7 +17,7 @@ struct TotalsArgs {
     #[bpaf(long("by"), argument("KEY"))]
     by: Option<ByKey>,
     /// Write the leak suspects instead, ranked, at the end of input:
-    /// `stack,first,last,peak,slope_per_min,score,rises,falls,since_index` (see below).
+    /// `stack,first,last,peak,slope_per_min,score,z,rises,falls,since_index` (see below).
     #[bpaf(long("leaks"))]
     leaks: bool,
     /// Exit with status 3 when CHECK holds at the end of input, naming it on stderr. CHECK
@@ -71,17 +71,23 @@ fn options() -> OptionParser<TotalsArgs> {
              (a timestamp with nothing after it) or error (the server answered something else). \
              Times are ISO 8601, with the offset only where the timestamp line gave one.\n\n\
              Leak suspects: for each stack, pp-totals keeps its count at the first and last \
-             snapshot, its peak, how often it rose and fell from one snapshot to the next, and a \
-             least-squares line through its counts over time (a snapshot without the stack counts \
-             as 0). Over at least 3 snapshots, a stack is a suspect when it ended at least 2 higher \
-             than it began, its line rises, it rose at least twice, and its steadiness (rises - \
-             falls) / (rises + falls) is at least 0.5; its score is the slope in goroutines per \
-             minute times its steadiness, so a stack that only grows ranks above one that \
-             oscillates, and one that comes and goes (0, 1, 0, 1) is no suspect. The profiler's own \
-             goroutine (net/http/pprof, runtime/pprof.write...) is never a suspect. A restart \
-             starts a new run: a total that falls after a missing or error snapshot, or falls \
-             below a quarter of the one before; each run is judged alone, a stack keeps its best \
-             score, and since_index says where its run began.",
+             snapshot, its peak, how often it rose and fell, and its counts over time in at most \
+             128 time buckets (a snapshot without the stack counts as 0). A stack is a suspect \
+             when its series passes a trend test against its own noise: a Mann-Kendall trend \
+             with z >= 2 over the run (rank based: a stack that rises as often as it falls \
+             scores about 0), a Theil-Sen rise (median slope times the run's span) of at least \
+             3 * sqrt(mean count) and 2 goroutines, still rising over the latter half of the run \
+             (z >= 1 there: a warm-up that reached a plateau is no suspect) and no fall below an \
+             earlier level deeper than half the rise or 4 * sqrt(mean) (a sawtooth batch or a \
+             drained backlog gives it all back). slope_per_min is the Theil-Sen slope, score the \
+             same, z the run's Mann-Kendall z. The profiler's own goroutine (net/http/pprof, \
+             runtime/pprof.write...) is never a suspect. It cannot judge a run of fewer than 5 \
+             snapshots or spanning less than 4 s: then --leaks writes nothing on stdout and says \
+             so on stderr (cannot judge leaks: 2 snapshots (need 5)), and a --fail-if on \
+             suspects exits 1 instead of passing. A restart starts a new run: a total that falls \
+             after a missing or error snapshot, or falls below a quarter of the one before; each \
+             run is judged alone, the last run that can be judged decides, and since_index says \
+             where it began.",
         )
         .footer(FOOTER)
 }
@@ -116,7 +122,14 @@ fn run(args: TotalsArgs) -> Result<i32, Error> {
     for note in &outcome.notes {
         super::warn(note);
     }
-    let code = super::finish(&outcome.stats, args.input.quiet)?;
+    let mut code = super::finish(&outcome.stats, args.input.quiet)?;
+    for reason in &outcome.cannot_judge {
+        super::warn(&format!("cannot judge leaks: {reason}"));
+    }
+    // A gate on suspects that cannot judge must not pass: unusable input.
+    if !outcome.cannot_judge.is_empty() && options.fail_if.iter().any(|c| c.needs_suspects()) {
+        code = code.max(1);
+    }
     for failure in &outcome.failures {
         super::warn(&format!("check failed: {failure}"));
     }

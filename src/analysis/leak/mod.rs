@@ -4,40 +4,37 @@
 //! For every stack (folded to its function names, as pp-fold writes it) the
 //! tracker keeps its count at the first and last snapshot, its peak and
 //! least count, how often it rose and fell from one snapshot to the next, and
-//! the sums for a least-squares line through its counts over time (a
-//! snapshot without the stack counts as 0). Over a run of at least
-//! [`MIN_SNAPSHOTS`] snapshots, a stack is a suspect when it ended at least
-//! [`MIN_GROWTH`] higher than it began, its line rises, it rose at least
-//! [`MIN_RISES`] times, and its steadiness `(rises - falls) / (rises + falls)`
-//! is at least [`MIN_STEADINESS`]. Its score is the slope in goroutines per
-//! minute times its steadiness: a stack that only grows keeps its whole
-//! slope, one that oscillates keeps little, one that comes and goes none. The profiler's own
-//! goroutine (`net/http/pprof.*`, `runtime/pprof.write*`) is never a suspect.
+//! its series of counts in at most [`BUCKETS`](super::trend::BUCKETS) time buckets (a snapshot
+//! without the stack counts as 0). A stack is a suspect when that series
+//! passes the trend test of [`trend`](super::trend): a Mann–Kendall trend
+//! with `z` ≥ 2 over the run, a Theil–Sen rise of at least 3·sqrt(mean)
+//! (its own Poisson noise) and 2 goroutines, still rising over the latter
+//! half (`z` ≥ 1), and no fall below an earlier level deeper than half the
+//! rise. Its score is the Theil–Sen slope in goroutines per minute. The
+//! profiler's own goroutine (`net/http/pprof.*`, `runtime/pprof.write*`) is
+//! never a suspect.
+//!
+//! It cannot judge a run of fewer than [`MIN_SNAPSHOTS`] snapshots or
+//! spanning less than [`MIN_SPAN_SECONDS`]: [`LeakTracker::cannot_judge`]
+//! says why, and callers say so instead of reporting "no suspect".
 //!
 //! A restarted program starts over: when a snapshot's total falls after a
 //! missing or error snapshot (the program was unreachable), or falls below a
 //! quarter of the one before, a new run begins. Each run is judged on its
-//! own and a stack keeps its best score, so the restart neither makes a
-//! suspect of a stack that starts from zero again nor hides one that leaks
-//! in either run.
+//! own; the last run that can be judged decides, so a suspect row describes
+//! the current run, and a stack that starts from zero again is no suspect.
 
 use super::name::FrameStyle;
 use super::namer::StackNamer;
-use super::regression::LeastSquares;
 use super::series::merge_pairs;
+use super::trend::{self, Buckets, Clock};
 use crate::input::timestamp::Timestamp;
 use crate::model::{Interner, Kind, Sample, Snapshot, StackId, Status};
 
 /// Fewest snapshots in a run for its stacks to be judged.
-pub const MIN_SNAPSHOTS: u64 = 3;
-/// A suspect ends at least this much higher than it began...
-pub const MIN_GROWTH: u64 = 2;
-/// ...rose from one snapshot to the next at least this often...
-pub const MIN_RISES: u64 = 2;
-/// ...and rose at least three times as often as it fell: `(rises - falls) /
-/// (rises + falls)` is at least this. A goroutine that comes and goes (a
-/// request in flight, a job) flickers between 0 and 1 and is not a suspect.
-pub const MIN_STEADINESS: f64 = 0.5;
+pub const MIN_SNAPSHOTS: u64 = 5;
+/// Shortest time from a run's first snapshot to its last for it to be judged.
+pub const MIN_SPAN_SECONDS: f64 = 4.0;
 
 /// One stack that grows, and why.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,8 +50,10 @@ pub struct Suspect {
     pub last: u64,
     /// Its largest count in the run.
     pub peak: u64,
-    /// The least-squares slope of its counts, per minute.
+    /// The Theil–Sen slope of its counts, per minute.
     pub slope_per_minute: f64,
+    /// The Mann–Kendall `z` of its counts over the run.
+    pub z: f64,
     /// The ranking score (see the module documentation).
     pub score: f64,
     /// How often it rose and fell between consecutive snapshots.
@@ -80,8 +79,7 @@ struct Track {
     least: u64,
     rises: u64,
     falls: u64,
-    sum_c: f64,
-    sum_tc: f64,
+    series: Buckets,
     /// Boxed: few stacks are suspects, and a track is kept for every stack.
     best: Option<Box<Suspect>>,
     spark: Vec<u64>,
@@ -93,8 +91,16 @@ struct Track {
 struct Run {
     since_index: u64,
     snapshots: u64,
-    sum_t: f64,
-    sum_tt: f64,
+    clock: Clock,
+    first_t: f64,
+    last_t: f64,
+}
+
+impl Run {
+    /// True when the run is long enough to judge its stacks.
+    fn judgeable(&self) -> bool {
+        self.snapshots >= MIN_SNAPSHOTS && self.last_t - self.first_t >= MIN_SPAN_SECONDS
+    }
 }
 
 /// Follows every stack over the snapshots; see the module documentation.
@@ -110,6 +116,8 @@ pub struct LeakTracker {
     first_time: Option<Timestamp>,
     previous_total: Option<u64>,
     gap: bool,
+    /// Whether a run that ended could be judged.
+    judged: bool,
     /// Profile snapshots seen, over all runs (for sparklines).
     ordinal: u64,
     spark_len: usize,
@@ -130,6 +138,7 @@ impl LeakTracker {
             first_time: None,
             previous_total: None,
             gap: false,
+            judged: false,
             ordinal: 0,
             spark_len,
             spark_width: 1,
@@ -192,12 +201,15 @@ impl LeakTracker {
             *count += record.values[value];
         }
         let t = self.seconds(snap);
+        if self.run.snapshots == 0 {
+            self.run.first_t = t;
+        }
+        self.run.last_t = t;
         self.run.snapshots += 1;
-        self.run.sum_t += t;
-        self.run.sum_tt += t * t;
+        let tick = self.run.clock.tick(t);
         for &id in &touched {
             let count = self.counts[id as usize].take().unwrap_or(0);
-            self.touch(id, count, t);
+            self.touch(id, count, tick);
         }
         touched.clear();
         self.touched = touched;
@@ -220,6 +232,26 @@ impl LeakTracker {
             return 0;
         }
         self.ordinal.div_ceil(self.spark_width) as usize
+    }
+
+    /// Why the snapshots so far cannot tell a leak, if they cannot: no run
+    /// (between restarts) had [`MIN_SNAPSHOTS`] snapshots over
+    /// [`MIN_SPAN_SECONDS`]. Then [`LeakTracker::suspects`] is empty.
+    pub fn cannot_judge(&self) -> Option<String> {
+        if self.judged || self.run.judgeable() {
+            return None;
+        }
+        let run = &self.run;
+        Some(if run.snapshots < MIN_SNAPSHOTS {
+            let s = if run.snapshots == 1 { "" } else { "s" };
+            format!("{} snapshot{s} (need {MIN_SNAPSHOTS})", run.snapshots)
+        } else {
+            format!(
+                "{} snapshots over {:.0} s (need {MIN_SPAN_SECONDS:.0} s)",
+                run.snapshots,
+                run.last_t - run.first_t
+            )
+        })
     }
 
     /// The suspects, best first, after the last snapshot.
@@ -253,7 +285,7 @@ impl LeakTracker {
         }
     }
 
-    fn touch(&mut self, id: u32, count: u64, t: f64) {
+    fn touch(&mut self, id: u32, count: u64, tick: u64) {
         let slot = id as usize;
         if slot >= self.tracks.len() {
             self.tracks.resize_with(slot + 1, Track::default);
@@ -284,8 +316,7 @@ impl LeakTracker {
         track.last_count = count;
         track.seen = ordinal;
         track.present += 1;
-        track.sum_c += count as f64;
-        track.sum_tc += t * count as f64;
+        track.series.add(tick, count, self.run.clock.width);
         if self.spark_len > 0 {
             spark_add(
                 track,
@@ -299,15 +330,18 @@ impl LeakTracker {
     /// Judges every stack on the run that ends, keeps its best, and forgets the run.
     fn end_run(&mut self, names: &StackNamer) {
         let run = std::mem::take(&mut self.run);
+        let judgeable = run.judgeable();
+        self.judged |= judgeable;
+        let times = run.clock.times();
         for (id, track) in self.tracks.iter_mut().enumerate() {
-            if track.seen != 0 {
+            // The last run that can be judged decides.
+            if judgeable {
+                track.best = None;
+            }
+            if judgeable && track.seen != 0 {
                 let stack = names.text(id as u32);
                 let stack_id = names.representative(id as u32).0;
-                if let Some(suspect) = judge(track, &run, &stack, stack_id)
-                    && track.best.as_ref().is_none_or(|b| suspect.score > b.score)
-                {
-                    track.best = Some(Box::new(suspect));
-                }
+                track.best = judge(track, &run, &times, &stack, stack_id).map(Box::new);
             }
             let best = track.best.take();
             let (spark, width) = (std::mem::take(&mut track.spark), track.spark_width);
@@ -369,8 +403,13 @@ impl LeakFinder {
 }
 
 /// The suspect a track makes over `run`, if it is one.
-fn judge(track: &Track, run: &Run, stack: &str, stack_id: StackId) -> Option<Suspect> {
-    let n = run.snapshots as f64;
+fn judge(
+    track: &mut Track,
+    run: &Run,
+    times: &[f64],
+    stack: &str,
+    stack_id: StackId,
+) -> Option<Suspect> {
     let last = if track.seen == run.snapshots {
         track.last_count
     } else {
@@ -382,33 +421,23 @@ fn judge(track: &Track, run: &Run, stack: &str, stack_id: StackId) -> Option<Sus
     } else {
         track.least
     };
-    let line = LeastSquares {
-        n,
-        sum_t: run.sum_t,
-        sum_tt: run.sum_tt,
-        sum_y: track.sum_c,
-        sum_ty: track.sum_tc,
-    };
-    if run.snapshots < MIN_SNAPSHOTS || is_profiler(stack) {
+    // A stack that never changed, or ended no higher than it began, has no trend to test.
+    if is_profiler(stack) || track.peak == least || last <= track.first {
         return None;
     }
-    let slope = line.slope()? * 60.0;
-    let rises = track.rises;
-    let steadiness = (rises as f64 - falls as f64) / (rises + falls).max(1) as f64;
-    let grows = last >= track.first + MIN_GROWTH
-        && slope > 0.0
-        && rises >= MIN_RISES
-        && steadiness >= MIN_STEADINESS
-        && track.peak > least;
-    grows.then(|| Suspect {
+    let means = run.clock.means(&mut track.series);
+    let verdict = trend::judge(times, &means);
+    let slope = verdict.slope * 60.0;
+    verdict.grows.then(|| Suspect {
         stack: stack.to_string(),
         stack_id,
         first: track.first,
         last,
         peak: track.peak,
         slope_per_minute: slope,
-        score: slope * steadiness,
-        rises,
+        z: verdict.z,
+        score: slope,
+        rises: track.rises,
         falls,
         since_index: run.since_index,
         sparkline: Vec::new(),

@@ -37,11 +37,11 @@ const C: Status = Status::Complete;
 fn growth_beats_oscillation_and_constants_are_not_suspects() {
     let series: Vec<(Status, Vec<(&str, u64)>)> = [
         (1, 1, 5, 1, 0),
-        (2, 3, 5, 0, 1),
-        (3, 2, 5, 1, 0),
-        (4, 4, 5, 0, 1),
-        (5, 5, 5, 1, 0),
-        (6, 6, 5, 0, 1),
+        (3, 3, 5, 0, 1),
+        (5, 2, 5, 1, 0),
+        (7, 4, 5, 0, 1),
+        (9, 5, 5, 1, 0),
+        (11, 6, 5, 0, 1),
     ]
     .into_iter()
     .map(|(a, b, c, d, e)| {
@@ -57,10 +57,8 @@ fn growth_beats_oscillation_and_constants_are_not_suspects() {
     .collect();
     let input: Vec<(Status, &[(&str, u64)])> =
         series.iter().map(|(s, c)| (*s, c.as_slice())).collect();
-    assert_eq!(
-        suspects(&input),
-        [("leak".to_string(), 0), ("wobbly".to_string(), 0)]
-    );
+    // wobbly rises by 5 where its own noise (3 * sqrt(3.5)) is 5.6: no suspect.
+    assert_eq!(suspects(&input), [("leak".to_string(), 0)]);
 }
 
 #[test]
@@ -71,10 +69,17 @@ fn a_restart_starts_a_new_run() {
             .map(|&c| (C, vec![("quote", c), ("base", 50)]))
             .collect::<Vec<_>>()
     };
-    // Leaks before the restart, steady after: found in its first run.
-    let mut series = run(&[10, 20, 30, 40]);
+    // Leaks before the restart, steady after: the current run decides.
+    let mut series = run(&[10, 20, 30, 40, 50]);
     series.push((Status::Missing, vec![]));
     series.extend(run(&[1, 1, 1, 1, 1]));
+    let input: Vec<(Status, &[(&str, u64)])> =
+        series.iter().map(|(s, c)| (*s, c.as_slice())).collect();
+    assert_eq!(suspects(&input), []);
+    // ...unless it is too short to judge: then the run before it does.
+    let mut series = run(&[10, 20, 30, 40, 50]);
+    series.push((Status::Missing, vec![]));
+    series.extend(run(&[1, 1, 1]));
     let input: Vec<(Status, &[(&str, u64)])> =
         series.iter().map(|(s, c)| (*s, c.as_slice())).collect();
     assert_eq!(suspects(&input), [("quote".to_string(), 0)]);

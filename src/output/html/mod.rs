@@ -160,6 +160,7 @@ fn leaks(
     places: &suspects::Places<'_>,
 ) -> suspects::Leaks {
     let (snapshots, points) = (tracker.snapshots(), tracker.sparkline_points());
+    let cannot_judge = tracker.cannot_judge();
     let names = collector.leak_names();
     let suspects = tracker.suspects(names);
     let places = suspects::locate(&suspects, names, collector.aggregation.names(), places);
@@ -167,6 +168,7 @@ fn leaks(
         suspects,
         places,
         snapshots,
+        cannot_judge,
         points,
         unit: collector.leak_unit.clone().unwrap_or_default(),
     }

@@ -1,4 +1,4 @@
-//! The leak suspects section: the stacks that grow steadily, ranked exactly
+//! The leak suspects section: the stacks that grow, ranked exactly
 //! as `pp-totals --leaks` ranks them (the same [`LeakTracker`], fed the same
 //! snapshots), each with a sparkline of its count over the input and links to
 //! its place in the call tree and the flame graph.
@@ -22,7 +22,7 @@ use super::escape;
 use super::page::Report;
 use super::top::frame_list;
 use super::tree::Columns;
-use crate::analysis::leak::{MIN_SNAPSHOTS, Suspect};
+use crate::analysis::leak::{MIN_SNAPSHOTS, MIN_SPAN_SECONDS, Suspect};
 use crate::analysis::{StackNamer, Stacks};
 use crate::model::Interner;
 
@@ -37,6 +37,8 @@ pub struct Leaks {
     pub places: Vec<Vec<u32>>,
     /// Profile snapshots the suspects were judged on.
     pub snapshots: u64,
+    /// Why no leak can be judged, if none can (too few snapshots, too short).
+    pub cannot_judge: Option<String>,
     /// Points of a sparkline that covers every snapshot.
     pub points: usize,
     /// What the counts count.
@@ -108,18 +110,19 @@ fn heaviest_first(places: HashMap<u32, u64>) -> Vec<u32> {
 /// Renders the leak suspects section.
 pub fn render(report: &Report<'_>, out: &mut String) {
     let leaks = report.leaks;
-    if leaks.snapshots < MIN_SNAPSHOTS {
+    if let Some(reason) = &leaks.cannot_judge {
         let _ = write!(
             out,
-            "<p>Too few snapshots to tell a leak: {} (it takes at least {MIN_SNAPSHOTS}).</p>",
-            leaks.snapshots
+            "<p>Cannot judge leaks: {} (it takes at least {MIN_SNAPSHOTS} snapshots over \
+             {MIN_SPAN_SECONDS} s).</p>",
+            escape::to_html(reason)
         );
         return;
     }
     if leaks.suspects.is_empty() {
         let _ = write!(
             out,
-            "<p>No stack grows steadily over these {} snapshots.</p>",
+            "<p>No stack grows over these {} snapshots.</p>",
             leaks.snapshots
         );
         return;
@@ -127,9 +130,9 @@ pub fn render(report: &Report<'_>, out: &mut String) {
     let unit = escape::to_html(&leaks.unit);
     let _ = write!(
         out,
-        "<p class=\"note\">Stacks (by function name) whose {unit} grew steadily over these {} \
-         snapshots, best first: the ranking of <code>pp-totals --leaks</code>, by slope × \
-         steadiness. <em>first</em>, <em>last</em> and <em>peak</em> are {unit} in the \
+        "<p class=\"note\">Stacks (by function name) whose {unit} grew over these {} \
+         snapshots beyond their own noise (Mann–Kendall z ≥ 2, still rising over the latter \
+         half), best first: the ranking of <code>pp-totals --leaks</code>, by Theil–Sen slope. <em>first</em>, <em>last</em> and <em>peak</em> are {unit} in the \
          stack's run; the line is the most in each stretch of the whole input. \
          <em>call tree</em> and <em>flame graph</em> open the stack's place in them.</p>",
         leaks.snapshots

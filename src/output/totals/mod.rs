@@ -80,6 +80,10 @@ pub struct Outcome {
     /// What the user should know about the output: columns of one source that
     /// the first source's header has no room for.
     pub notes: Vec<String>,
+    /// Why leaks could not be judged (too few snapshots, too short a span),
+    /// one per source that could not, when suspects were asked for. Checks on
+    /// `suspects` are then not judged either: they neither pass nor fail.
+    pub cannot_judge: Vec<String>,
 }
 
 /// Writes the rows (or suspects) of `sources` to `out` as `options` say, and
@@ -101,6 +105,7 @@ pub fn run(
         measures: Measures::default(),
         leaks: suspects.then(|| LeakFinder::new(0)),
         suspects: 0,
+        cannot_judge: None,
         opened: false,
     };
     let parse = Options {
@@ -115,13 +120,21 @@ pub fn run(
     };
     let assembler = pipeline::run(sources, parse, &mut totals)?;
     let stats = assembler.stats().clone();
-    let failures = totals
-        .measures
-        .failures(&options.fail_if, &stats, totals.suspects);
+    let judged: Vec<Check> = match totals.cannot_judge {
+        Some(_) => options
+            .fail_if
+            .iter()
+            .filter(|c| !c.needs_suspects())
+            .cloned()
+            .collect(),
+        None => options.fail_if.clone(),
+    };
+    let failures = totals.measures.failures(&judged, &stats, totals.suspects);
     Ok(Outcome {
         stats,
         failures,
         notes: Vec::new(),
+        cannot_judge: totals.cannot_judge.into_iter().collect(),
     })
 }
 
@@ -143,6 +156,8 @@ struct Totals<W: Write> {
     leaks: Option<LeakFinder>,
     /// How many suspects there were, once input ended.
     suspects: usize,
+    /// Why the suspects could not be judged, once input ended.
+    cannot_judge: Option<String>,
     /// Whether an input could be opened: nothing is written before.
     opened: bool,
 }
@@ -179,29 +194,33 @@ impl<W: Write> Consumer for Totals<W> {
 
     /// Judges the leak suspects, writes them with `--leaks`, and flushes.
     fn finish(&mut self, _: &Interner) -> Result<(), Error> {
-        let suspects = self
-            .leaks
-            .take()
-            .map(LeakFinder::suspects)
-            .unwrap_or_default();
+        let leaks = self.leaks.take();
+        self.cannot_judge = leaks
+            .as_ref()
+            .filter(|_| self.opened)
+            .and_then(|l| l.tracker().cannot_judge());
+        let suspects = leaks.map(LeakFinder::suspects).unwrap_or_default();
         self.suspects = suspects.len();
         match &mut self.mode {
             Mode::Rows(writer) => writer.finish(),
             Mode::By(writer) => writer.flush(),
-            Mode::Leaks(out) if self.opened => write_suspects(out, &suspects),
+            Mode::Leaks(out) if self.opened && self.cannot_judge.is_none() => {
+                write_suspects(out, &suspects)
+            }
             Mode::Leaks(_) => Ok(()),
         }
     }
 }
 
 /// The header of `--leaks` output.
-pub const LEAK_HEADER: [&str; 9] = [
+pub const LEAK_HEADER: [&str; 10] = [
     "stack",
     "first",
     "last",
     "peak",
     "slope_per_min",
     "score",
+    "z",
     "rises",
     "falls",
     "since_index",
@@ -219,6 +238,7 @@ pub fn write_suspects(out: &mut impl Write, suspects: &[Suspect]) -> Result<(), 
             s.peak.to_string(),
             format!("{:.3}", s.slope_per_minute),
             format!("{:.3}", s.score),
+            format!("{:.2}", s.z),
             s.rises.to_string(),
             s.falls.to_string(),
             s.since_index.to_string(),

@@ -25,6 +25,7 @@ pub fn run_sources(
     let mut stats = Stats::default();
     let mut failures = Vec::new();
     let mut notes = Vec::new();
+    let mut cannot_judge = Vec::new();
     let mut csv = csv::Writer::from_writer(out);
     let mut header: Option<csv::StringRecord> = None;
     fleet::run_in_order(
@@ -39,6 +40,7 @@ pub fn run_sources(
             let outcome = outcome?;
             stats.merge(&outcome.stats);
             failures.extend(outcome.failures.iter().map(|f| format!("{name}: {f}")));
+            cannot_judge.extend(outcome.cannot_judge.iter().map(|c| format!("{name}: {c}")));
             let mut records = csv::ReaderBuilder::new()
                 .has_headers(false)
                 .flexible(true)
@@ -88,5 +90,6 @@ pub fn run_sources(
         stats,
         failures,
         notes,
+        cannot_judge,
     })
 }
