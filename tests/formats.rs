@@ -451,16 +451,41 @@ fn dump_details() {
         goroutine 3 [chan receive, 7 minutes]:\n\
         main.worker(...)\n\
         \tC:/work space/w.go:7\n\
+        created by main.main\n\
+        \t/app/main.go:9 +0x2a\n\
+        \n\
+        goroutine 5 [chan receive]:\n\
+        main.worker(...)\n\
+        \tC:/work space/w.go:7\n\
+        created by main.other in goroutine 1\n\
+        \t/app/main.go:19 +0x2a\n\
         \n\
         goroutine 4 [running]:\n\
         \tgoroutine running on other thread; stack unavailable\n";
     let ours = snapshots(&["-q"], Some(text.as_bytes().to_vec()));
     let records = ours[0]["records"].as_array().unwrap();
-    assert_eq!(ours[0]["total"], 4);
-    assert_eq!(records.len(), 3);
+    assert_eq!(ours[0]["total"], 5);
+    assert_eq!(
+        records.len(),
+        4,
+        "goroutines of another creator are another group"
+    );
+    assert_eq!(records[0]["created_by"], Value::Null);
+    assert_eq!(
+        records[1]["created_by"], "main.main",
+        "Go 1.21's `created by F in goroutine N` and Go 1.19's `created by F`"
+    );
+    assert_eq!(records[2]["created_by"], "main.other");
+    assert_eq!(records[2]["count"], 1);
+    assert_eq!(records[2]["wait_minutes"], Value::Null);
     assert_eq!(records[1]["count"], 2);
     assert_eq!(records[1]["state"], "chan receive");
     assert_eq!(records[1]["wait_minutes"], serde_json::json!([3, 7]));
+    assert_eq!(
+        records[0]["wait_minutes"],
+        Value::Null,
+        "no goroutine of the group had `, N minutes`: no wait, not [0, 0]"
+    );
     assert_eq!(
         records[1]["truncated"], true,
         "elided frames mark the group truncated"
@@ -469,7 +494,7 @@ fn dump_details() {
         records[1]["frames"],
         serde_json::json!([{"func": "main.worker", "file": "C:/work space/w.go", "line": 7}])
     );
-    assert_eq!(records[2]["frames"], serde_json::json!([]));
+    assert_eq!(records[3]["frames"], serde_json::json!([]));
     let folded = stdout(&run(
         "pp-fold",
         &["-q", "--state"],
@@ -477,7 +502,7 @@ fn dump_details() {
     ));
     assert_eq!(
         folded,
-        "[chan receive];[truncated];main.worker 2\n[running];[no frames] 1\n[running];main.main 1\n"
+        "[chan receive];[truncated];main.worker 2\n[chan receive];main.worker 1\n[running];[no frames] 1\n[running];main.main 1\n"
     );
 }
 

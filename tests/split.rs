@@ -419,3 +419,39 @@ fn the_documented_json_schema_is_the_output_schema() {
         "the man page is older than --help"
     );
 }
+
+/// `wait_minutes` is null for a group none of whose goroutines had `, N
+/// minutes` in its header, and [least, most] once one had, the others
+/// counting 0: on the real Go 1.27 dump log, the `chan send` goroutines of
+/// the leak have no wait until snapshot 12, then `[chan send, 1 minutes]`
+/// next to the younger ones.
+#[test]
+fn wait_minutes_are_null_without_a_wait() {
+    let out = run(
+        "pp-split",
+        &["-q", &path("go1.27/shop/prof-debug2.log")],
+        None,
+    );
+    let snapshots = json_lines(&out);
+    assert!(snapshots.len() > 13);
+    let chan_send = |snap: &Value| -> Vec<Value> {
+        snap["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["state"] == "chan send")
+            .map(|r| r["wait_minutes"].clone())
+            .collect()
+    };
+    for snap in &snapshots[..12] {
+        assert_eq!(chan_send(snap), vec![Value::Null], "{}", snap["index"]);
+    }
+    assert_eq!(chan_send(&snapshots[12]), vec![serde_json::json!([0, 1])]);
+    for snap in &snapshots {
+        for record in snap["records"].as_array().unwrap() {
+            assert_ne!(record["wait_minutes"], serde_json::json!([0, 0]));
+        }
+    }
+    let text = fixture_bytes("go1.27/shop/prof-debug2.log");
+    assert!(String::from_utf8_lossy(&text).contains("[chan send, 1 minutes]"));
+}

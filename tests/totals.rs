@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::collections::BTreeMap;
+
 use common::{fixture, fixture_bytes, golden, run, run_both, stderr, stdout};
 
 /// Every gathering log, with the summary pp-totals must print for it.
@@ -236,4 +238,114 @@ fn value_columns_come_with_values() {
     mixed.extend(fixture_bytes("go1.27/shop/snapshots/heap-debug1.txt"));
     let text = stdout(&run("pp-totals", &["-q"], Some(mixed)));
     assert!(text.lines().all(|l| l.split(',').count() == 7), "{text}");
+}
+
+/// `pp-totals --by KEY` rows: per snapshot index, key → count.
+fn by_rows(
+    key: &str,
+    args: &[&str],
+    stdin: Option<Vec<u8>>,
+) -> BTreeMap<u64, BTreeMap<String, u64>> {
+    let mut all = vec!["-q", "--by", key];
+    all.extend_from_slice(args);
+    let output = run("pp-totals", &all, stdin);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert_eq!(text.lines().next(), Some("index,time,elapsed_s,key,count"));
+    let mut rows: BTreeMap<u64, BTreeMap<String, u64>> = BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        assert_eq!(fields.len(), 5, "{line}");
+        rows.entry(fields[0].parse().unwrap())
+            .or_default()
+            .insert(fields[3].to_string(), fields[4].parse().unwrap());
+    }
+    rows
+}
+
+/// `--by creator` on real dumps of Go 1.27 (`created by FUNC in goroutine N`)
+/// and Go 1.19 (`created by FUNC`) counts, per function, the goroutines whose
+/// block has that `created by` line: an oracle read from the text itself.
+#[test]
+fn by_creator_counts_the_created_by_lines() {
+    for file in [
+        "go1.27/shop/snapshots/goroutine-debug2.txt",
+        "go1.19/shop/snapshots/goroutine-debug2.txt",
+    ] {
+        let text = String::from_utf8(fixture_bytes(file)).unwrap();
+        let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("created by ") {
+                let func = rest.split(" in goroutine ").next().unwrap();
+                *expected.entry(func.to_string()).or_default() += 1;
+            }
+        }
+        assert!(expected.len() > 3, "{file}: {expected:?}");
+        let rows = by_rows("creator", &[&fixture(file).to_string_lossy()], None);
+        assert_eq!(rows.len(), 1, "{file}");
+        assert_eq!(rows[&0], expected, "{file}");
+    }
+    // debug=1 profiles have no creators: no rows, only the header.
+    let rows = by_rows(
+        "creator",
+        &[&fixture("go1.27/shop/prof.log").to_string_lossy()],
+        None,
+    );
+    assert!(rows.is_empty());
+}
+
+/// A log of dumps: every goroutine is counted under its creator or not at
+/// all (those the runtime started have none), the creators survive
+/// pp-split's JSON and its rebuilt text, and pp-split's `created_by` is the
+/// record's creator, null for debug=1.
+#[test]
+fn by_creator_on_a_dump_log_and_through_pp_split() {
+    let log = fixture("go1.27/shop/prof-debug2.log");
+    let log = log.to_string_lossy();
+    let rows = by_rows("creator", &[&log], None);
+    assert!(rows.len() > 13);
+    let split = run("pp-split", &["-q", &log], None);
+    let snapshots: Vec<serde_json::Value> = stdout(&split)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(snapshots.len(), rows.len());
+    for snap in &snapshots {
+        let mut from_json: BTreeMap<String, u64> = BTreeMap::new();
+        let mut without = 0;
+        for record in snap["records"].as_array().unwrap() {
+            let count = record["count"].as_u64().unwrap();
+            match record["created_by"].as_str() {
+                Some(func) => *from_json.entry(func.to_string()).or_default() += count,
+                None => without += count,
+            }
+        }
+        let index = snap["index"].as_u64().unwrap();
+        assert_eq!(rows[&index], from_json, "snapshot {index}");
+        let counted: u64 = rows[&index].values().sum();
+        assert_eq!(counted + without, snap["total"].as_u64().unwrap());
+        assert!(without > 0 && counted > without, "{counted} {without}");
+    }
+    // The leak's goroutines are started by the order handler.
+    let last = &rows[&(rows.len() as u64 - 1)];
+    assert!(last["main.(*Server).handleOrder.func1"] > last.values().sum::<u64>() / 2);
+    // Through pp-split's JSON lines and through its rebuilt dump text.
+    assert_eq!(by_rows("creator", &[], Some(split.stdout.clone())), rows);
+    let text = run("pp-split", &["-q", "--text", &log], None);
+    assert_eq!(by_rows("creator", &[], Some(text.stdout)), rows);
+    // debug=1: created_by is there, and null.
+    let debug1 = run(
+        "pp-split",
+        &[
+            "-q",
+            "--last",
+            "1",
+            &fixture("go1.27/shop/prof.log").to_string_lossy(),
+        ],
+        None,
+    );
+    let snap: serde_json::Value = serde_json::from_str(stdout(&debug1).trim()).unwrap();
+    for record in snap["records"].as_array().unwrap() {
+        assert_eq!(record["created_by"], serde_json::Value::Null);
+    }
 }

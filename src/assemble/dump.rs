@@ -1,10 +1,13 @@
 //! debug=2 goroutine dumps, and panic and SIGQUIT tracebacks.
 //!
 //! Each goroutine's calls and places become a stack (leaf first, arguments
-//! ignored); goroutines with the same stack and state become one record whose
-//! count is how many there were, keeping the least and most minutes they had
-//! waited. The creator (`created by`) is not part of the stack, as in debug=1
-//! profiles, and frames of ancestors (`[originating from goroutine N]:`) are
+//! ignored); goroutines with the same stack, state and creator become one
+//! record whose count is how many there were, keeping the least and most
+//! minutes they had waited (none when no goroutine of the group had `, N
+//! minutes` in its header). The creator (`created by FUNC [in goroutine N]`,
+//! Go 1.19's `created by FUNC`) is not part of the stack, as in debug=1
+//! profiles: it is the record's `creator` (its function; its place line is
+//! skipped). Frames of ancestors (`[originating from goroutine N]:`) are
 //! skipped. A dump has no header total: its total is its number of
 //! goroutines, and it is partial when it was cut off.
 
@@ -20,7 +23,8 @@ use crate::model::{FastMap, FrameId, FrameRef, Interner, Kind, Record, Sample, S
 pub(super) struct Dump {
     goroutines: u64,
     seen: FastMap<u64, ()>,
-    groups: FastMap<(StackId, u32), usize>,
+    /// (stack, state, creator) → the record's index.
+    groups: FastMap<(StackId, u32, u32), usize>,
     goroutine: Goroutine,
     /// The dump was cut off (a line without its end), or a call never got
     /// its place line: it is partial.
@@ -58,7 +62,10 @@ enum Step {
 struct Goroutine {
     step: Step,
     state: u32,
-    wait_minutes: u32,
+    /// The header's `, N minutes`; none when it had none (waited under a minute).
+    wait_minutes: Option<u32>,
+    /// The interned `created by` function; 0 when none.
+    creator: u32,
     frames: Vec<FrameId>,
     call: PendingCall,
     /// Frames were elided.
@@ -89,7 +96,7 @@ impl Goroutine {
     fn begin(&mut self, header: &Header<'_>, interner: &mut Interner) {
         self.step = Step::Stack;
         self.state = interner.state(&String::from_utf8_lossy(header.state));
-        self.wait_minutes = header.wait_minutes.unwrap_or(0);
+        self.wait_minutes = header.wait_minutes;
     }
 
     /// A call whose place line never came is kept as a frame without a
@@ -125,7 +132,10 @@ impl Goroutine {
                     .push(interner.frame(FrameRef { func, file, line }));
             }
             Event::Place { .. } => self.step = Step::Stack,
-            Event::CreatedBy(_) => self.step = Step::Creator,
+            Event::CreatedBy(func) => {
+                self.creator = interner.creator(&String::from_utf8_lossy(func));
+                self.step = Step::Creator;
+            }
             Event::Elided => self.truncated = true,
             Event::Ancestor => self.step = Step::Ancestors,
             _ => {}
@@ -137,7 +147,21 @@ impl Goroutine {
     fn clear(&mut self) {
         self.step = Step::Between;
         self.frames.clear();
+        self.creator = 0;
         self.truncated = false;
+    }
+}
+
+/// A group's (least, most) minutes waited with one more goroutine's (the
+/// group already has one goroutine). None while no goroutine of the group had
+/// a wait; once one had, a goroutine without one counts as 0 minutes (the
+/// runtime writes `, N minutes` only from the first minute on).
+fn join_waits(group: Option<(u32, u32)>, goroutine: Option<u32>) -> Option<(u32, u32)> {
+    match (group, goroutine) {
+        (None, None) => None,
+        (Some((_, most)), None) => Some((0, most)),
+        (None, Some(m)) => Some((0, m)),
+        (Some((least, most)), Some(m)) => Some((least.min(m), most.max(m))),
     }
 }
 
@@ -213,22 +237,22 @@ impl Assembler {
         dump.cut |= goroutine.keep_dangling_call(&mut self.interner);
         let stack = self.interner.stack(&goroutine.frames);
         let minutes = goroutine.wait_minutes;
-        match dump.groups.get(&(stack, goroutine.state)) {
+        let key = (stack, goroutine.state, goroutine.creator);
+        match dump.groups.get(&key) {
             Some(&index) => {
                 let record = &mut self.snap.records[index];
                 record.count += 1;
                 record.values[0] += 1;
                 record.truncated |= goroutine.truncated;
-                let (least, most) = record.wait_minutes.unwrap_or((minutes, minutes));
-                record.wait_minutes = Some((least.min(minutes), most.max(minutes)));
+                record.wait_minutes = join_waits(record.wait_minutes, minutes);
             }
             None => {
-                dump.groups
-                    .insert((stack, goroutine.state), self.snap.records.len());
+                dump.groups.insert(key, self.snap.records.len());
                 let mut record = Record::new(1, stack);
                 record.truncated = goroutine.truncated;
                 record.state = goroutine.state;
-                record.wait_minutes = Some((minutes, minutes));
+                record.creator = goroutine.creator;
+                record.wait_minutes = minutes.map(|m| (m, m));
                 self.snap.push_record(record, b"");
             }
         }

@@ -86,7 +86,7 @@ fn options() -> OptionParser<HtmlArgs> {
             "Reads a log of Go text profiles (timestamp lines between goroutine?debug=1 \
              profiles), any Go text profile, or pp-split JSON lines, and writes one HTML page \
              on standard output: a summary (snapshots by status, time range, min/median/max \
-             total), the leak suspects (the stacks that grow steadily, ranked as pp-totals \
+             total), the leak suspects (the stacks that grow beyond their noise, ranked as pp-totals \
              --leaks ranks them, each with a sparkline and links to its place in the call tree \
              and the flame graph), the total per snapshot over time as a chart with missing, \
              partial and error snapshots marked, the call tree root to leaf with each frame's cumulative \

@@ -70,6 +70,9 @@ pub struct Interner {
     stack_table: HashTable<StackId>,
     /// Goroutine states of debug=2 dumps (`chan receive`); 0 is "no state".
     states: Vec<Box<str>>,
+    /// Creators of debug=2 goroutines (`created by FUNC`); 0 is "no creator".
+    creators: Vec<Box<str>>,
+    creator_table: super::FastMap<Box<str>, u32>,
 }
 
 impl Default for Interner {
@@ -89,6 +92,8 @@ impl Interner {
             stack_starts: vec![0],
             stack_table: HashTable::new(),
             states: vec!["".into()],
+            creators: vec!["".into()],
+            creator_table: super::FastMap::default(),
         };
         let empty = interner.stack(&[]);
         debug_assert_eq!(empty, StackId::EMPTY);
@@ -177,6 +182,23 @@ impl Interner {
     /// The name of state `id`; empty for 0.
     pub fn state_name(&self, id: u32) -> &str {
         &self.states[id as usize]
+    }
+
+    /// The id of the function that created goroutines (`created by FUNC`),
+    /// adding it if new; never 0.
+    pub fn creator(&mut self, func: &str) -> u32 {
+        if let Some(&id) = self.creator_table.get(func) {
+            return id;
+        }
+        let id = u32::try_from(self.creators.len()).expect("fewer than 2^32 creators");
+        self.creators.push(func.into());
+        self.creator_table.insert(func.into(), id);
+        id
+    }
+
+    /// The function of creator `id`; empty for 0.
+    pub fn creator_name(&self, id: u32) -> &str {
+        &self.creators[id as usize]
     }
 }
 

@@ -6,7 +6,7 @@
 //!  "kind":"goroutine","total":55,"status":"complete","error":null,
 //!  "sample_types":["goroutine"],"memstats":{},
 //!  "records":[{"count":10,"values":[10],"labels":{"handler":"order"},"truncated":false,
-//!              "state":null,"wait_minutes":null,
+//!              "state":null,"wait_minutes":null,"created_by":null,
 //!              "frames":[{"func":"main.(*Server).quote","file":"/home/dev/shop/server.go","line":75}]}]}
 //! ```
 //!
@@ -15,8 +15,9 @@
 //! `func`, `""` as `file` and `0` as `line`. `values` go with `sample_types`
 //! (pprof's names: the profile's name for count profiles; alloc_objects,
 //! alloc_space, inuse_objects, inuse_space for heap; contentions, delay in
-//! nanoseconds for block and mutex). `state` and `wait_minutes` (least, most)
-//! come from debug=2 dumps, `memstats` from a heap profile's trailer (numbers
+//! nanoseconds for block and mutex). `state` and `wait_minutes` (least, most;
+//! null when no goroutine of the record had `, N minutes`) and `created_by` (the
+//! function of `created by FUNC`) come from debug=2 dumps, `memstats` from a heap profile's trailer (numbers
 //! where the value is one). Bytes that are not UTF-8 are written as U+FFFD.
 //! Reading ignores `index` and `time` (the position in the new input and the
 //! parsed `time_raw` take their place) and unknown keys.
@@ -88,13 +89,16 @@ impl Serialize for RecordJson<'_> {
         let labels: BTreeMap<String, String> = snap.labels(record).into_iter().collect();
         let values = &record.values[..snap.sample.value_names(snap.kind.as_str()).len()];
         let state = (record.state != 0).then(|| self.parent.interner.state_name(record.state));
-        let mut map = serializer.serialize_map(Some(7))?;
+        let creator =
+            (record.creator != 0).then(|| self.parent.interner.creator_name(record.creator));
+        let mut map = serializer.serialize_map(Some(8))?;
         map.serialize_entry("count", &record.count)?;
         map.serialize_entry("values", values)?;
         map.serialize_entry("labels", &labels)?;
         map.serialize_entry("truncated", &record.truncated)?;
         map.serialize_entry("state", &state)?;
         map.serialize_entry("wait_minutes", &record.wait_minutes)?;
+        map.serialize_entry("created_by", &creator)?;
         map.serialize_entry("frames", &FramesJson(self))?;
         map.end()
     }
@@ -182,6 +186,8 @@ struct RecordIn {
     state: Option<String>,
     wait_minutes: Option<(u32, u32)>,
     #[serde(default)]
+    created_by: Option<String>,
+    #[serde(default)]
     frames: Vec<FrameIn>,
 }
 
@@ -247,6 +253,7 @@ pub fn read_snapshot(
         new.truncated = record.truncated;
         new.state = record.state.map_or(0, |name| interner.state(&name));
         new.wait_minutes = record.wait_minutes;
+        new.creator = record.created_by.map_or(0, |func| interner.creator(&func));
         snap.push_record(new, &labels);
     }
     Ok(status)
@@ -293,7 +300,7 @@ mod tests {
             interner: &interner,
         })
         .unwrap();
-        let expected = r#"{"index":7,"time":"2026-11-27T15:13:27","time_raw":"Fri Nov 27 15:13:27 IST 2026","kind":"goroutine","total":3,"status":"partial","error":null,"sample_types":["goroutine"],"memstats":{},"records":[{"count":2,"values":[2],"labels":{"a":"1\"","b":"2"},"truncated":true,"state":null,"wait_minutes":null,"frames":[{"func":"main.leaf","file":"/a.go","line":3},{"func":"0x493b61","file":"","line":0}]},{"count":1,"values":[1],"labels":{},"truncated":false,"state":null,"wait_minutes":null,"frames":[]}]}"#;
+        let expected = r#"{"index":7,"time":"2026-11-27T15:13:27","time_raw":"Fri Nov 27 15:13:27 IST 2026","kind":"goroutine","total":3,"status":"partial","error":null,"sample_types":["goroutine"],"memstats":{},"records":[{"count":2,"values":[2],"labels":{"a":"1\"","b":"2"},"truncated":true,"state":null,"wait_minutes":null,"created_by":null,"frames":[{"func":"main.leaf","file":"/a.go","line":3},{"func":"0x493b61","file":"","line":0}]},{"count":1,"values":[1],"labels":{},"truncated":false,"state":null,"wait_minutes":null,"created_by":null,"frames":[]}]}"#;
         assert_eq!(written, expected);
     }
 

@@ -123,6 +123,12 @@ pub struct Record {
     pub state: u32,
     /// debug=2 dumps: the least and the most minutes the goroutines had waited.
     pub wait_minutes: Option<(u32, u32)>,
+    /// debug=2 dumps: the function that created the goroutines (`created by
+    /// FUNC`), interned ([`Interner::creator`]); 0 for none (debug=1 profiles,
+    /// goroutines the runtime started).
+    ///
+    /// [`Interner::creator`]: super::Interner::creator
+    pub creator: u32,
     /// The labels' text (`{"k":"v", ...}`) in the snapshot's label buffer.
     labels: Range<u32>,
 }
@@ -137,6 +143,7 @@ impl Record {
             truncated: false,
             state: 0,
             wait_minutes: None,
+            creator: 0,
             labels: 0..0,
         }
     }

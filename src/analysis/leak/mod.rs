@@ -19,7 +19,11 @@
 //! 3. **the rise is more than noise**: the Theil–Sen slope over the run
 //!    adds up to at least [`MIN_GROWTH`] and to [`NOISE_SIGMAS`] times the
 //!    square root of the stack's mean count (the spread of a Poisson count:
-//!    a stack of 15 goroutines wobbles by about 4).
+//!    a stack of 15 goroutines wobbles by about 4);
+//! 4. **it gives nothing back**: it never fell below its peak so far by more
+//!    than [`MAX_GIVE_BACK`] of that rise and [`GIVE_BACK_SIGMAS`] times the
+//!    square root of its mean: a sawtooth of batches that fill and empty is
+//!    not a leak, however its last tooth ends.
 //!
 //! Its score is that Theil–Sen slope per minute. A run shorter than
 //! [`MIN_SNAPSHOTS`] snapshots or [`MIN_SECONDS`] seconds cannot be judged:
@@ -61,6 +65,12 @@ pub const MIN_Z: f64 = 2.33;
 pub const MIN_GROWTH: f64 = 2.0;
 /// ...and at least this many times the square root of its mean count.
 pub const NOISE_SIGMAS: f64 = 2.0;
+/// A suspect never fell below its running peak by more than this share of
+/// its rise...
+pub const MAX_GIVE_BACK: f64 = 0.5;
+/// ...or by more than this many times the square root of its mean count,
+/// whichever allows more.
+pub const GIVE_BACK_SIGMAS: f64 = 4.0;
 
 /// One stack that grows (or that the runtime proved leaked), and why.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,6 +118,8 @@ struct Track {
     seen: u32,
     rises: u32,
     falls: u32,
+    /// The deepest fall below its peak so far, in this run.
+    give_back: u64,
     /// Its counts summed per bucket of `width` snapshots, from bucket 0.
     sums: Vec<f32>,
     width: u32,
@@ -386,7 +398,9 @@ impl LeakTracker {
             0 => Some(0),
             seen if u64::from(seen) == ordinal => Some(track.last_count),
             _ => {
+                // Absent since its last appearance: it fell to 0.
                 track.falls += u32::from(track.last_count > 0);
+                track.give_back = track.give_back.max(track.peak);
                 Some(0)
             }
         };
@@ -398,6 +412,7 @@ impl LeakTracker {
             }
         }
         track.peak = track.peak.max(count);
+        track.give_back = track.give_back.max(track.peak - count);
         track.last_count = count;
         track.seen = ordinal as u32 + 1;
         compact(track, width);
@@ -474,6 +489,14 @@ fn judge(track: &Track, run: &Run, sparkline: bool) -> Option<Suspect> {
     let rise = slope_per_bucket / width * span;
     let mean = means.iter().sum::<f64>() / buckets as f64;
     if rise < MIN_GROWTH || rise < NOISE_SIGMAS * mean.sqrt() {
+        return None;
+    }
+    let give_back = if u64::from(track.seen) == run.snapshots {
+        track.give_back
+    } else {
+        track.peak
+    };
+    if give_back as f64 > (MAX_GIVE_BACK * rise).max(GIVE_BACK_SIGMAS * mean.sqrt()) {
         return None;
     }
     let seconds = run.seconds().filter(|s| *s > 0.0).unwrap_or(span.max(1.0));

@@ -164,6 +164,13 @@ fn write_goroutine(id: u64, record: &Record, minutes: u32, interner: &Interner, 
     if record.truncated {
         line(out, "...additional frames elided...");
     }
+    if record.creator != 0 {
+        // Go 1.19's form: the creator's place is not kept.
+        line(
+            out,
+            &format!("created by {}", interner.creator_name(record.creator)),
+        );
+    }
     out.push(b'\n');
 }
 

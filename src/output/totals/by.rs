@@ -24,6 +24,8 @@ pub enum ByKey {
     Label,
     /// A dump's goroutine state.
     State,
+    /// A dump's goroutine creator: the function of `created by FUNC`.
+    Creator,
 }
 
 impl FromStr for ByKey {
@@ -35,8 +37,9 @@ impl FromStr for ByKey {
             "func" => Ok(ByKey::Func),
             "label" => Ok(ByKey::Label),
             "state" => Ok(ByKey::State),
+            "creator" => Ok(ByKey::Creator),
             _ => Err(format!(
-                "{text:?} is not a key: use stack, func, label or state"
+                "{text:?} is not a key: use stack, func, label, state or creator"
             )),
         }
     }
@@ -130,6 +133,12 @@ impl<W: Write> ByWriter<W> {
                         .or_default() += n;
                 }
                 ByKey::State => {}
+                ByKey::Creator if record.creator != 0 => {
+                    let mut name = String::new();
+                    push_safe(interner.creator_name(record.creator), &mut name);
+                    *self.counts.entry(name).or_default() += n;
+                }
+                ByKey::Creator => {}
             }
         }
     }
