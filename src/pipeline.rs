@@ -3,14 +3,20 @@
 //! Reads each source in order through one [`LineReader`] (its reading on a
 //! thread of its own), hands every line to one [`Assembler`], and lets the
 //! consumer flush before each wait for input, so live output appears as soon
-//! as a snapshot is complete.
+//! as a snapshot is complete. Each source is sniffed first (`gzip::sniff`): a
+//! gzip'd log is read decompressed; gzip members among the lines (a `.pb.gz`,
+//! or a gathering loop without `?debug=1`) and raw `profile.proto` files are
+//! binary segments (`binary`), decoded into snapshots of their own.
 
 use std::io::{self, Read};
 
 use crate::assemble::{Assembler, Consumer, Options};
 use crate::error::Error;
+use crate::input::gzip::{self, Sniffed};
 use crate::input::line::{LineReader, LineTooLong};
 use crate::input::{Source, interrupt};
+
+mod binary;
 
 /// Reads `sources` in order into `consumer`, then calls its
 /// [`finish`](Consumer::finish); returns the assembler, which holds the
@@ -28,17 +34,45 @@ pub fn run(
             break;
         }
         let name = source.name();
-        match source.open().and_then(LineReader::prefetched) {
-            Ok(lines) => {
-                consumer.begin_source(&name)?;
-                feed_lines(lines, &name, &mut assembler, consumer)?;
-            }
+        let reader = match source.open() {
+            Ok(reader) => reader,
             // As cat does: say so, and read the others.
+            Err(error) => {
+                assembler.unreadable(format!("{name}: {}", io_message(&error)));
+                continue;
+            }
+        };
+        // Before sniffing, which waits for the first bytes: a live consumer
+        // writes its header now.
+        consumer.begin_source(&name)?;
+        consumer.idle()?;
+        let opened = gzip::sniff(reader).and_then(|sniffed| match sniffed {
+            Sniffed::Lines(reader) => LineReader::prefetched(reader).map(Opened::Lines),
+            Sniffed::Protobuf(reader) => Ok(Opened::Protobuf(reader)),
+            Sniffed::Binary => Ok(Opened::Binary),
+        });
+        match opened {
+            Ok(Opened::Lines(lines)) => feed_lines(lines, &name, &mut assembler, consumer)?,
+            Ok(Opened::Protobuf(reader)) => {
+                binary::whole(reader, &name, &mut assembler, consumer)?;
+            }
+            Ok(Opened::Binary) => {
+                assembler.begin_source(&name);
+                assembler.not_a_profile(binary::not_a_profile(0, ""), 1, consumer)?;
+                assembler.end_source(consumer)?;
+            }
             Err(error) => assembler.unreadable(format!("{name}: {}", io_message(&error))),
         }
     }
     consumer.finish(assembler.interner())?;
     Ok(assembler)
+}
+
+/// A source, opened and sniffed.
+enum Opened {
+    Lines(LineReader<io::Empty>),
+    Protobuf(Box<dyn Read + Send>),
+    Binary,
 }
 
 /// Reads one source, named `name` in messages, into `assembler`.
@@ -59,9 +93,19 @@ pub fn feed_lines<R: Read>(
     consumer: &mut impl Consumer,
 ) -> Result<(), Error> {
     assembler.begin_source(name);
+    // Where each line starts, for messages about binary segments.
+    let mut offset = 0u64;
+    let mut segment = binary::Segment::default();
     loop {
         while let Some(line) = lines.next_buffered() {
-            assembler.line(line, consumer)?;
+            let len = line.raw.len() as u64;
+            if segment.is_idle() && line.raw.first() != Some(&gzip::MAGIC[0]) {
+                // Every text line: nothing binary about it.
+                assembler.line(line, consumer)?;
+            } else {
+                segment.line(line, offset, assembler, consumer)?;
+            }
+            offset += len;
         }
         if lines.at_eof() || !consumer.wants_more() {
             break;
@@ -72,6 +116,7 @@ pub fn feed_lines<R: Read>(
         }
         lines.fill().map_err(|e| read_error(e, name))?;
     }
+    segment.end(assembler, consumer)?;
     assembler.end_source(consumer)
 }
 

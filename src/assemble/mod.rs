@@ -15,6 +15,7 @@
 mod dump;
 mod prefix;
 mod profile;
+mod protobuf;
 mod record;
 mod stats;
 
@@ -436,6 +437,13 @@ impl Assembler {
     fn unknown(&mut self, line: &Line<'_>) -> Result<(), Error> {
         if self.options.strict {
             let location = format!("{}:{}", self.source, line.number);
+            if crate::input::gzip::is_binary(line.text) {
+                // Quoting binary data helps nobody.
+                return Err(Error::input(
+                    location,
+                    "not a Go profile (binary data; gzip? protobuf?)",
+                ));
+            }
             return Err(Error::input(
                 location,
                 format!("unexpected line {}", quote(line.text)),

@@ -19,6 +19,9 @@ pub struct Stats {
     /// The inputs that could not be read, each with why: `missing.log: No
     /// such file or directory`. The others were read.
     pub unreadable: Vec<String>,
+    /// Binary data that was not a profile, each with where and why
+    /// (`input.bin: not a Go profile (binary data; gzip? protobuf?) at byte 0`).
+    pub notes: Vec<String>,
 }
 
 impl Stats {

@@ -187,6 +187,9 @@ pub fn finish(stats: &Stats, quiet: bool) -> Result<i32, Error> {
     for unreadable in &stats.unreadable {
         warn(unreadable);
     }
+    for note in &stats.notes {
+        warn(note);
+    }
     if stats.inputs == 0 && !stats.unreadable.is_empty() {
         // Nothing could be read: the names above say all there is to say.
         return Ok(EXIT_INPUT);

@@ -31,13 +31,15 @@ pub enum Kind {
     Block,
     /// `mutex`.
     Mutex,
+    /// `cpu`: a CPU profile (`/debug/pprof/profile`, `go test -cpuprofile`), protobuf only.
+    Cpu,
     /// A custom profile (`pprof.NewProfile`), by its name; never one of the names above.
     Other(Box<str>),
 }
 
 impl Kind {
     /// The kinds with a fixed name, [`Kind::None`] first.
-    const NAMED: [Kind; 8] = [
+    const NAMED: [Kind; 9] = [
         Kind::None,
         Kind::Goroutine,
         Kind::Threadcreate,
@@ -46,6 +48,7 @@ impl Kind {
         Kind::Allocs,
         Kind::Block,
         Kind::Mutex,
+        Kind::Cpu,
     ];
 
     /// The kind named `name`: a runtime profile's, or a custom one.
@@ -67,6 +70,7 @@ impl Kind {
             Kind::Allocs => "allocs",
             Kind::Block => "block",
             Kind::Mutex => "mutex",
+            Kind::Cpu => "cpu",
             Kind::Other(name) => name,
         }
     }
@@ -123,6 +127,7 @@ mod tests {
             ("allocs", Kind::Allocs),
             ("block", Kind::Block),
             ("mutex", Kind::Mutex),
+            ("cpu", Kind::Cpu),
             ("queue", Kind::Other("queue".into())),
             ("Goroutine", Kind::Other("Goroutine".into())),
         ];

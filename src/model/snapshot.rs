@@ -66,6 +66,8 @@ pub enum Sample {
     Heap,
     /// block and mutex: contentions, delay (nanoseconds).
     Contention,
+    /// CPU profiles (protobuf): samples, cpu (nanoseconds).
+    Cpu,
 }
 
 impl Sample {
@@ -81,15 +83,16 @@ impl Sample {
                 "inuse_space",
             ],
             Sample::Contention => vec!["contentions", "delay"],
+            Sample::Cpu => vec!["samples", "cpu"],
         }
     }
 
-    /// pprof's default value: the count, inuse_space, delay.
+    /// pprof's default value: the count, inuse_space, delay, cpu.
     pub fn default_value(self) -> usize {
         match self {
             Sample::Count => 0,
             Sample::Heap => 3,
-            Sample::Contention => 1,
+            Sample::Contention | Sample::Cpu => 1,
         }
     }
 

@@ -33,7 +33,7 @@ fn rebuild(snap: &Snapshot, interner: &Interner, out: &mut Vec<u8>) {
         return rebuild_dump(snap, interner, out);
     }
     match snap.sample {
-        Sample::Count => {
+        Sample::Count | Sample::Cpu => {
             let total = snap.total.unwrap_or_else(|| snap.counted());
             let kind = if snap.kind.is_empty() {
                 "goroutine"
@@ -76,6 +76,7 @@ fn rebuild(snap: &Snapshot, interner: &Interner, out: &mut Vec<u8>) {
                 format!("{}: {} [{}: {}]", v[2], v[3], v[0], v[1])
             }
             Sample::Contention => format!("{} {}", record.values[1], record.values[0]),
+            Sample::Cpu => format!("{} {}", record.values[0], record.values[1]),
         };
         out.extend_from_slice(values.as_bytes());
         write_addresses(record.truncated, frames.len(), out);
