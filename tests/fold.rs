@@ -233,9 +233,13 @@ fn aggregates_agree_with_the_snapshots() {
 }
 
 #[test]
-fn diff_is_first_against_last() {
+fn diff_window_1_is_first_against_last() {
     let log = path("go1.27/shop/prof.log");
-    let diff = stdout(&run("pp-fold", &["-q", "--diff", &log], None));
+    let diff = stdout(&run(
+        "pp-fold",
+        &["-q", "--diff", "--window", "1", &log],
+        None,
+    ));
     let first = run("pp-split", &["-q", "--text", "--first", "1", &log], None).stdout;
     let last = run("pp-split", &["-q", "--text", "--last", "1", &log], None).stdout;
     let before = parse_folded(&stdout(&run("pp-fold", &["-q"], Some(first.clone()))));
@@ -393,4 +397,170 @@ fn inferno_reads_every_output() {
             );
         }
     }
+}
+
+/// The frames of the last snapshot's records of a real log, as
+/// (function, line) leaf first, with their counts; records without frames
+/// are left out.
+fn real_records(log: &str) -> Vec<(u64, Vec<(String, u32)>)> {
+    let json = stdout(&run("pp-split", &["-q", "--last", "1", &path(log)], None));
+    let snap: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    snap["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let frames = r["frames"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| {
+                    (
+                        f["func"].as_str().unwrap().to_string(),
+                        f["line"].as_u64().unwrap() as u32,
+                    )
+                })
+                .collect::<Vec<_>>();
+            (r["count"].as_u64().unwrap(), frames)
+        })
+        .filter(|(_, frames)| !frames.is_empty())
+        .collect()
+}
+
+/// A noisy service, built from real records: the Go 1.19 batch log's stacks,
+/// each at its own level with noise of ±12 goroutines per snapshot, and the
+/// Go 1.27 shop log's leaking stack growing from 10 to 46 over 40 snapshots.
+/// First against last, the noise adds up to +45 against the leak's +36; the
+/// default windows (10 snapshots each) keep most of the leak's rise (+28)
+/// and shrink the noise to +14 in all, at most 6 a stack.
+#[test]
+fn diff_windows_see_a_leak_through_noise() {
+    let noisy = real_records("go1.19/batch/prof.log");
+    assert!(noisy.len() > 10);
+    let (_, leak) = real_records("go1.27/shop/prof.log")
+        .into_iter()
+        .find(|(_, frames)| frames[0].0 == "main.(*Server).quote")
+        .unwrap();
+    // A seed whose first and last snapshots tell the story: +45 of noise.
+    let mut seed: u64 = 5;
+    let mut noise = move || {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % 25
+    };
+    let snapshots = 40;
+    let mut table: Vec<Vec<u64>> = Vec::new();
+    for _ in 0..snapshots {
+        table.push(
+            noisy
+                .iter()
+                .map(|(count, _)| 2 + 3 * count + noise())
+                .collect(),
+        );
+    }
+    let log = common::gathering_log(snapshots, |i| {
+        let mut records: Vec<common::MadeRecord> = noisy
+            .iter()
+            .zip(&table[i])
+            .map(|((_, frames), &count)| (count, String::new(), frames.clone()))
+            .collect();
+        records.push((10 + (i as u64 * 36) / 39, String::new(), leak.clone()));
+        records
+    });
+    let diff = |args: &[&str]| -> BTreeMap<String, (i64, i64)> {
+        let mut all = vec!["-q", "--diff"];
+        all.extend_from_slice(args);
+        let out = run("pp-fold", &all, Some(log.clone()));
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+            .lines()
+            .map(|line| {
+                let mut parts = line.rsplitn(3, ' ');
+                let after = parts.next().unwrap().parse().unwrap();
+                let before = parts.next().unwrap().parse().unwrap();
+                (parts.next().unwrap().to_string(), (before, after))
+            })
+            .collect()
+    };
+    let leak_line = |lines: &BTreeMap<String, (i64, i64)>| {
+        let (text, &(before, after)) = lines
+            .iter()
+            .find(|(text, _)| text.split(';').next_back() == Some("main.(*Server).quote"))
+            .unwrap();
+        (text.clone(), after - before)
+    };
+    let noise_growth = |lines: &BTreeMap<String, (i64, i64)>, leak: &str| -> (i64, i64) {
+        let rises = lines
+            .iter()
+            .filter(|(text, _)| *text != leak)
+            .map(|(_, (before, after))| after - before);
+        rises.fold((0, 0), |(sum, max), rise| {
+            (sum + rise.max(0), max.max(rise.abs()))
+        })
+    };
+
+    // First against last: the noise drowns the leak.
+    let single = diff(&["--window", "1"]);
+    let (text, rise) = leak_line(&single);
+    assert_eq!(rise, 36);
+    let (noise_sum, _) = noise_growth(&single, &text);
+    assert_eq!(
+        noise_sum, 45,
+        "first vs last: noise {noise_sum} vs leak {rise}"
+    );
+
+    // The default windows: the means of the first and the last 10.
+    let windows = diff(&[]);
+    assert_eq!(windows, diff(&["--window", "10"]));
+    let (text, rise) = leak_line(&windows);
+    // The leak's means: 10 + i*36/39 over i in 0..10 and in 30..40.
+    let mean = |range: std::ops::Range<u64>| -> i64 {
+        let sum: u64 = range.map(|i| 10 + i * 36 / 39).sum();
+        ((sum + 5) / 10) as i64
+    };
+    assert_eq!(windows[&text], (mean(0..10), mean(30..40)));
+    assert_eq!(rise, 28);
+    let (noise_sum, noise_max) = noise_growth(&windows, &text);
+    assert_eq!(
+        (noise_sum, noise_max),
+        (14, 6),
+        "windows: noise {noise_sum} (at most {noise_max} a stack) vs leak {rise}"
+    );
+    // Each noisy stack's before is its mean over the first 10 snapshots.
+    for (k, (_, frames)) in noisy.iter().enumerate() {
+        let folded: Vec<&str> = frames.iter().rev().map(|(f, _)| f.as_str()).collect();
+        let sum: u64 = table[..10].iter().map(|row| row[k]).sum();
+        let before = windows[&folded.join(";")].0 as u64;
+        assert!(before == (sum + 5) / 10 || frames.len() < 2, "{folded:?}");
+    }
+}
+
+/// `--aggregate` with `--diff` is a usage error: the windows' means are the
+/// counts. With `--base` it applies to both inputs; `--window` needs `--diff`.
+#[test]
+fn diff_refuses_aggregate_and_window_needs_diff() {
+    let log = path("go1.27/shop/prof.log");
+    for args in [
+        &["--diff", "--aggregate", "max"][..],
+        &["--diff", "--aggregate", "sum"],
+        &["--diff", "--window", "3", "--aggregate", "mean"],
+        &["--window", "3"],
+        &["--diff", "--window", "0"],
+        &["--base", &log, "--window", "2"],
+    ] {
+        let mut all = vec!["-q"];
+        all.extend_from_slice(args);
+        all.push(&log);
+        let out = run("pp-fold", &all, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(stderr(&out).contains("--"), "{args:?}: {}", stderr(&out));
+    }
+    let out = run(
+        "pp-fold",
+        &["-q", "--diff", "--aggregate", "max", &log],
+        None,
+    );
+    assert!(stderr(&out).contains("--aggregate"), "{}", stderr(&out));
 }

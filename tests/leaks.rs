@@ -98,13 +98,17 @@ fn a_restart_neither_hides_nor_invents() {
     assert_eq!(found_after[0][0], "main.(*Server).quote");
 }
 
-/// pp-fold --diff tells the same story: the suspect's first and last counts
-/// are its line's two counts.
+/// pp-fold --diff --window 1 tells the same story: the suspect's first and
+/// last counts are its line's two counts.
 #[test]
 fn the_diff_agrees() {
     let log = path("go1.27/shop/prof.log");
     let found = suspects(&[&log], None);
-    let diff = stdout(&run("pp-fold", &["-q", "--diff", &log], None));
+    let diff = stdout(&run(
+        "pp-fold",
+        &["-q", "--diff", "--window", "1", &log],
+        None,
+    ));
     let line = diff
         .lines()
         .find(|l| l.starts_with(&format!("{} ", found[0][0])))

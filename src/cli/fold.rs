@@ -26,16 +26,13 @@ fn frame_style() -> impl Parser<FrameStyle> {
 // Command line of `pp-fold`. (A `//` comment: bpaf would print a doc comment as a heading.)
 #[derive(Debug, Clone, Bpaf)]
 struct FoldArgs {
-    /// How a stack's counts over the snapshots become one number: sum (with a 1 s loop,
-    /// goroutine-seconds), max (the most in any one snapshot), last (in the last snapshot),
-    /// or mean (the sum over the number of snapshots, rounded to the nearest integer, halves up).
-    #[bpaf(
-        long("aggregate"),
-        argument("HOW"),
-        fallback(Aggregate::Sum),
-        display_fallback
-    )]
-    aggregate: Aggregate,
+    /// How a stack's counts over the snapshots become one number: sum (the default; with a
+    /// 1 s loop, goroutine-seconds), max (the most in any one snapshot), last (in the last
+    /// snapshot), or mean (the sum over the number of snapshots, rounded to the nearest
+    /// integer, halves up). With --base it applies to both inputs; --diff without --base
+    /// compares window means and refuses it.
+    #[bpaf(long("aggregate"), argument("HOW"))]
+    aggregate: Option<Aggregate>,
     #[bpaf(external(frame_style))]
     style: FrameStyle,
     /// Put each record's pprof labels at the root of its stack, one frame per label
@@ -49,11 +46,27 @@ struct FoldArgs {
     /// (`[chan receive]`).
     #[bpaf(long("state"))]
     state: bool,
-    /// Write two counts per line, `stack before after`: the first complete snapshot and the
-    /// last one (or --base and the input), which flamegraph.pl and inferno draw as a
-    /// differential flame graph.
+    /// Write two counts per line, `stack before after`, which flamegraph.pl and inferno draw
+    /// as a differential flame graph: the stack's mean per snapshot over the first and over
+    /// the last window of complete snapshots (see --window; without a complete snapshot,
+    /// the first and the last partial one), or --base and the input.
     #[bpaf(long("diff"))]
     diff: bool,
+    /// With --diff: each window holds N complete snapshots (N above their number: all of
+    /// them). Memory stays bounded by the distinct stacks: each keeps its sums over 32 blocks
+    /// of consecutive complete snapshots, and a window is the fewest whole blocks from its
+    /// end that hold at least N. With N given, the first window is exactly the first N, and
+    /// the blocks are a ring of ceil(N/31) snapshots each: so the last window is exactly the
+    /// last N up to N = 31 (--window 1: the first complete snapshot against the last), and
+    /// less than one block more above. Without N, a quarter of the complete snapshots
+    /// (rounded down, at least 1), which only the end of the input tells: blocks start at 1
+    /// snapshot and neighbours merge pairwise (2, 4, ... snapshots a block) when all 32 are
+    /// used, so both windows are exact for up to 32 complete snapshots, and otherwise hold
+    /// less than one block (a sixteenth of the log) more. A mean is the stack's sum over
+    /// the window (0 where it was absent) over the window's snapshots, rounded to the
+    /// nearest integer, halves up.
+    #[bpaf(long("window"), argument("N"))]
+    window: Option<u64>,
     /// With --diff: take the "before" counts from FILE, folded like the input, instead of
     /// the first snapshot. Implies --diff.
     #[bpaf(long("base"), argument("FILE"))]
@@ -125,6 +138,16 @@ fn options() -> OptionParser<FoldArgs> {
             "--per-snapshot cannot be used with --diff",
         )
         .guard(
+            |a| a.window.is_none() || (a.diff && a.base.is_none()),
+            "--window needs --diff, and compares windows of one input: not with --base",
+        )
+        .guard(|a| a.window != Some(0), "--window must be at least 1")
+        .guard(
+            |a| !(a.diff && a.base.is_none() && a.aggregate.is_some()),
+            "--diff compares the means per snapshot of two windows (--window): --aggregate \
+             applies only with --base",
+        )
+        .guard(
             |a| {
                 !(a.speedscope
                     && (a.diff || a.base.is_some() || a.labels || a.state || a.per_snapshot))
@@ -146,13 +169,14 @@ Examples:
  pp-fold prof.log | inferno-flamegraph > goroutines.svg
  pp-fold prof.log | flamegraph.pl --countname goroutines > goroutines.svg
  pp-fold --diff --trim-runtime prof.log | inferno-flamegraph > growth.svg
+ pp-fold --diff --window 1 prof.log   # the first complete snapshot against the last
  pp-fold --aggregate last --labels prof.log | sort -t' ' -k2 -n | tail";
 
 /// Runs `pp-fold`.
 fn run(args: FoldArgs) -> Result<i32, Error> {
     let options = FoldOptions {
         aggregate: AggregateOptions {
-            aggregate: args.aggregate,
+            aggregate: args.aggregate.unwrap_or_default(),
             style: args.style,
             labels: args.labels,
             per_snapshot: args.per_snapshot,
@@ -161,6 +185,7 @@ fn run(args: FoldArgs) -> Result<i32, Error> {
             kind: args.kind,
             value: args.value,
             diff: false,
+            window: args.window,
         },
         diff: args.diff || args.base.is_some(),
         base: args.base.map(|path| Source::from_args(&[path])),

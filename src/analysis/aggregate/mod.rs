@@ -11,6 +11,7 @@
 //! suspects' places. Memory is bounded by distinct keys.
 
 mod options;
+mod window;
 
 use std::collections::BTreeMap;
 
@@ -21,6 +22,8 @@ use crate::error::Error;
 use crate::input::timestamp::Timestamp;
 use crate::model::{FastMap, Interner, Kind, Snapshot, StackId, Status};
 pub use options::{Aggregate, AggregateOptions};
+pub use window::{BLOCKS, default_window};
+use window::{Blocks, mean};
 
 /// The synthetic root of a stack cut at the runtime's depth limit.
 pub const TRUNCATED: &str = "[truncated]";
@@ -147,9 +150,12 @@ pub struct Aggregation {
     kind: Option<Kind>,
     /// With `--kind`: the other kinds seen, with how many profiles of each.
     others: Vec<(Kind, u64)>,
-    /// First and last snapshot counts, for `--diff`: [complete, any].
-    first: [Option<Counts>; 2],
-    last: [Option<Counts>; 2],
+    /// For `--diff`: the complete snapshots' counts in blocks ([`window`]).
+    blocks: Blocks,
+    /// For `--diff` while no snapshot is complete: the first and the last
+    /// partial snapshot's counts.
+    first_partial: Option<Counts>,
+    last_partial: Option<Counts>,
 }
 
 impl Aggregation {
@@ -157,6 +163,7 @@ impl Aggregation {
     pub fn new(options: AggregateOptions) -> Aggregation {
         Aggregation {
             names: StackNamer::new(options.style, options.trim_runtime),
+            blocks: Blocks::new(options.window),
             options,
             roots: Roots::default(),
             value: 0,
@@ -168,8 +175,8 @@ impl Aggregation {
             folded: 0,
             kind: None,
             others: Vec::new(),
-            first: [None, None],
-            last: [None, None],
+            first_partial: None,
+            last_partial: None,
         }
     }
 
@@ -351,19 +358,47 @@ impl Aggregation {
         }
     }
 
-    /// The first and the last snapshot's lines, for `--diff`: complete
-    /// snapshots when there are any, else partial ones.
-    pub fn first_and_last(&self) -> (Folded, Folded) {
-        let pick = |pair: &[Option<Counts>; 2]| {
-            pair[0]
-                .as_ref()
-                .or(pair[1].as_ref())
-                .map(|c| self.render_counts(c))
+    /// The lines of `--diff` (which the options must ask for): each key's
+    /// mean per snapshot over the first and over the last window of complete
+    /// snapshots (the options' `window`, by default [`default_window`]), made
+    /// of whole blocks as the [`window`] module says, keys of equal text
+    /// added before the division. With no complete snapshot, the first and
+    /// the last partial one. Also returns how many snapshots each window holds.
+    pub fn windows(&self) -> (Folded, Folded, [u64; 2]) {
+        let n = default_window(self.blocks.snapshots());
+        let Some((first, last)) = self.blocks.windows(n) else {
+            let render = |c: &Option<Counts>| {
+                c.as_ref()
+                    .map(|c| self.render_counts(c))
+                    .unwrap_or_default()
+            };
+            let sizes = [u64::from(self.first_partial.is_some()); 2];
+            return (
+                render(&self.first_partial),
+                render(&self.last_partial),
+                sizes,
+            );
         };
-        (
-            pick(&self.first).unwrap_or_default(),
-            pick(&self.last).unwrap_or_default(),
-        )
+        let mut sums = [Folded::new(), Folded::new()];
+        for (id, (key, _)) in self.keys.iter().enumerate() {
+            let (before, after) = (
+                self.blocks.sum(id as u32, &first),
+                self.blocks.sum(id as u32, &last),
+            );
+            if before > 0 || after > 0 {
+                let text = self.render(key);
+                *sums[0].entry(text.clone()).or_default() += before;
+                *sums[1].entry(text).or_default() += after;
+            }
+        }
+        let [mut before, mut after] = sums;
+        before
+            .values_mut()
+            .for_each(|v| *v = mean(*v, first.snapshots));
+        after
+            .values_mut()
+            .for_each(|v| *v = mean(*v, last.snapshots));
+        (before, after, [first.snapshots, last.snapshots])
     }
 
     fn render_counts(&self, counts: &Counts) -> Folded {
@@ -524,11 +559,11 @@ impl Aggregation {
 
     /// Merges the snapshot's counts into each key's [`StackStat`].
     fn merge_current(&mut self, snap: &Snapshot) {
-        let keep = if self.options.diff {
-            usize::from(snap.status != Status::Complete)
-        } else {
-            2
-        };
+        let complete = self.options.diff && snap.status == Status::Complete;
+        let partial = self.options.diff && !complete && self.blocks.snapshots() == 0;
+        if complete {
+            self.blocks.begin();
+        }
         let mut counts = Counts::new();
         for &id in &self.touched {
             let count = std::mem::replace(&mut self.current[id as usize], u64::MAX);
@@ -544,16 +579,22 @@ impl Aggregation {
                 stat.peak_index = snap.index;
                 stat.peak_time = snap.time;
             }
-            if keep < 2 {
+            if complete {
+                self.blocks.add(id, count);
+            } else if partial {
                 counts.push((id, count));
             }
         }
         self.touched.clear();
-        for slot in keep..2 {
-            if self.first[slot].is_none() {
-                self.first[slot] = Some(counts.clone());
+        if partial {
+            if self.first_partial.is_none() {
+                self.first_partial = Some(counts.clone());
             }
-            self.last[slot] = Some(counts.clone());
+            self.last_partial = Some(counts);
+        } else if complete {
+            // Complete snapshots decide from now on.
+            self.first_partial = None;
+            self.last_partial = None;
         }
     }
 }

@@ -67,6 +67,10 @@ pub struct AggregateOptions {
     pub kind: Option<Kind>,
     /// The value to fold; `None` is pprof's default for the kind.
     pub value: Option<String>,
-    /// Keep the first and last snapshot's counts for `--diff`. Default is `false`.
+    /// Keep the complete snapshots' counts in blocks for `--diff`'s windows
+    /// ([`Aggregation::windows`](super::Aggregation::windows)). Default is `false`.
     pub diff: bool,
+    /// With `diff`: the complete snapshots each window holds. Default is
+    /// none: a quarter of them, at least 1.
+    pub window: Option<u64>,
 }

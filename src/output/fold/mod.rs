@@ -3,7 +3,9 @@
 //!
 //! Lines are sorted bytewise, so the output is deterministic and diffable.
 //! With `--diff` each line carries two counts (`stack before after`), the
-//! differential format those tools draw in red and blue. The aggregation
+//! differential format those tools draw in red and blue: the means per
+//! snapshot of the first and the last window of complete snapshots
+//! ([`Aggregation::windows`]), or `--base` against the input. The aggregation
 //! itself is [`crate::analysis::Aggregation`]; this module writes its lines.
 
 mod sources;
@@ -73,7 +75,7 @@ pub fn run(
         (false, _) => write_lines(out, &aggregation, options.min_count)?,
         (true, Some(before)) => write_diff(out, &before, &aggregation.folded(), options.min_count)?,
         (true, None) => {
-            let (first, last) = aggregation.first_and_last();
+            let (first, last, _) = aggregation.windows();
             write_diff(out, &first, &last, options.min_count)?;
         }
     }
