@@ -153,6 +153,13 @@ impl Assembler {
         }
     }
 
+    /// Frees what only reading needs (the record cache, up to
+    /// [`record::CACHE_BYTES`]): for outputs that, once the input ended,
+    /// need the interned stacks alone.
+    pub fn release_caches(&mut self) {
+        self.cache = StackCache::with_limit(0);
+    }
+
     /// The interned frames and stacks seen so far.
     pub fn interner(&self) -> &Interner {
         &self.interner

@@ -235,6 +235,16 @@ impl Aggregation {
         &self.options
     }
 
+    /// Frees what only adding snapshots needs (the key lookup and the
+    /// per-snapshot scratch); reading the aggregation still works, adding
+    /// to it does not (pp-html calls it before drawing the page).
+    pub fn release_lookup(&mut self) {
+        self.ids = FastMap::default();
+        self.current = Vec::new();
+        self.touched = Vec::new();
+        self.record_texts = Vec::new();
+    }
+
     /// The names of the stacks, to name more of them the same way (the
     /// goroutineleak profiles pp-html shows beside the goroutine ones).
     pub fn names_mut(&mut self) -> &mut StackNamer {

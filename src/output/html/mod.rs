@@ -84,8 +84,11 @@ fn run_with(
         tz: options.tz.clone(),
         ..Options::default()
     };
-    let assembler = pipeline::run(sources, parse, &mut collector)?;
+    let mut assembler = pipeline::run(sources, parse, &mut collector)?;
     collector.aggregation.check_kind()?;
+    // The page needs the interned stacks and the aggregation's results only.
+    assembler.release_caches();
+    collector.aggregation.release_lookup();
     let stats = assembler.stats();
     if stats.count(Status::Complete) + stats.count(Status::Partial) == 0 {
         return Ok(stats.clone());
@@ -110,8 +113,11 @@ fn render(
     out: &mut impl Write,
 ) -> Result<(), Error> {
     let interner = assembler.interner();
+    // The suspects first: the tracker's per-stack state is gone before the
+    // stacks and the tree are built.
     let tracker = std::mem::replace(&mut collector.leaks, LeakTracker::new(false));
     let finder = collector.leak_finder.take();
+    let judged = judge_leaks(tracker, finder, collector.aggregation.names());
     let collector = &*collector;
     let aggregation = &collector.aggregation;
     // The stacks and the tree are dropped before the page is written.
@@ -123,7 +129,7 @@ fn render(
             stacks: &stacks,
             columns: &columns,
         };
-        let leaks = leaks(tracker, finder, collector, &places);
+        let leaks = place_leaks(judged, collector, &places);
         (columns, tree.len(), leaks)
     };
     let top = aggregation.top(options.top);
@@ -154,39 +160,68 @@ fn render(
     Ok(())
 }
 
-/// The leak suspects and their places in the call tree: from the tracker
-/// that shares the aggregation's names, or from the finder with its own.
-fn leaks(
+/// The leak suspects, before their places are known, with the names their
+/// stacks were told apart by (`None`: the page's).
+struct Judged {
+    suspects: Vec<crate::analysis::leak::Suspect>,
+    names: Option<crate::analysis::StackNamer>,
+    snapshots: u64,
+    points: usize,
+    cannot_judge: Option<String>,
+}
+
+/// The suspects of the tracker that shares the page's names, or of the
+/// finder with names of its own.
+fn judge_leaks(
     tracker: LeakTracker,
     finder: Option<LeakFinder>,
+    page_names: &crate::analysis::StackNamer,
+) -> Judged {
+    match finder {
+        Some(finder) => {
+            let t = finder.tracker();
+            let (snapshots, points, cannot_judge) =
+                (t.snapshots(), t.sparkline_points(), t.cannot_judge());
+            let (suspects, names) = finder.suspects_and_names();
+            Judged {
+                suspects,
+                names: Some(names),
+                snapshots,
+                points,
+                cannot_judge,
+            }
+        }
+        None => {
+            let (snapshots, points) = (tracker.snapshots(), tracker.sparkline_points());
+            let cannot_judge = tracker.cannot_judge();
+            let suspects =
+                tracker.suspects(|k| (page_names.text(k), page_names.representative(k).0));
+            Judged {
+                suspects,
+                names: None,
+                snapshots,
+                points,
+                cannot_judge,
+            }
+        }
+    }
+}
+
+/// The suspects with their places in the call tree.
+fn place_leaks(
+    judged: Judged,
     collector: &collect::Collector,
     places: &suspects::Places<'_>,
 ) -> suspects::Leaks {
     let page_names = collector.aggregation.names();
-    let (snapshots, points, cannot_judge, suspects, places) = match finder {
-        Some(finder) => {
-            let t = finder.tracker();
-            let (snapshots, points, cannot) =
-                (t.snapshots(), t.sparkline_points(), t.cannot_judge());
-            let (suspects, names) = finder.suspects_and_names();
-            let places = suspects::locate(&suspects, &names, page_names, places);
-            (snapshots, points, cannot, suspects, places)
-        }
-        None => {
-            let (snapshots, points) = (tracker.snapshots(), tracker.sparkline_points());
-            let cannot = tracker.cannot_judge();
-            let suspects =
-                tracker.suspects(|k| (page_names.text(k), page_names.representative(k).0));
-            let places = suspects::locate(&suspects, page_names, page_names, places);
-            (snapshots, points, cannot, suspects, places)
-        }
-    };
+    let leak_names = judged.names.as_ref().unwrap_or(page_names);
+    let places = suspects::locate(&judged.suspects, leak_names, page_names, places);
     suspects::Leaks {
-        suspects,
+        suspects: judged.suspects,
         places,
-        snapshots,
-        points,
-        cannot_judge,
+        snapshots: judged.snapshots,
+        points: judged.points,
+        cannot_judge: judged.cannot_judge,
         unit: collector.leak_unit.clone().unwrap_or_default(),
     }
 }
