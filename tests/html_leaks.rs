@@ -303,3 +303,15 @@ fn hostile_suspects_are_escaped() {
         "title=\"main.&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;;main.&lt;img"
     ));
 }
+
+/// A dump-based suspect shows its creator and its wait age.
+#[test]
+fn dump_suspects_show_creator_and_wait() {
+    let dump = page(&["-q", &path("go1.27/shop/prof-debug2.log")], None);
+    assert!(
+        dump.contains(
+            "created by <code>main.(*Server).handleOrder.func1</code>; the oldest has waited 1 minute"
+        ),
+        "{dump}"
+    );
+}

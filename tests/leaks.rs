@@ -18,7 +18,9 @@ fn suspects(args: &[&str], input: Option<Vec<u8>>) -> Vec<Vec<String>> {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("stack,first,last,peak,slope_per_min,score,rises,falls,since_index,z,leaked")
+        Some(
+            "stack,first,last,peak,slope_per_min,score,rises,falls,since_index,z,leaked,creator,wait_minutes"
+        )
     );
     lines
         .map(|l| l.split(',').map(String::from).collect())
@@ -285,7 +287,7 @@ fn the_runtime_proven_leaks_are_the_leaked_column() {
                 let (stack, rest) = l.split_once(',').unwrap();
                 (
                     stack.to_string(),
-                    rest.rsplit(',').next().unwrap().parse().unwrap(),
+                    rest.rsplit(',').nth(2).unwrap().parse().unwrap(),
                 )
             })
             .collect()
@@ -426,4 +428,32 @@ fn too_short_a_capture_cannot_be_judged() {
         Some(five.stdout),
     );
     assert_eq!(gate.status.code(), Some(0), "{}", stderr(&gate));
+}
+
+/// Dump-based suspects name who creates their goroutines and how long the
+/// oldest has waited; debug=1 suspects leave both empty.
+#[test]
+fn dumps_give_creator_and_wait_age() {
+    for log in ["go1.27/shop/prof-debug2.log", "go1.19/shop/prof-debug2.log"] {
+        let found = suspects(&[&path(log)], None);
+        assert_eq!(found[0][0], "main.(*Server).quote", "{log}");
+        assert_eq!(found[0][11], "main.(*Server).handleOrder.func1", "{log}");
+        // `[chan send, 1 minutes]` from snapshot 13 on.
+        assert_eq!(found[0][12], "1", "{log}");
+    }
+    let first12 = run(
+        "pp-split",
+        &[
+            "-q",
+            "--text",
+            "--first",
+            "12",
+            &path("go1.27/shop/prof-debug2.log"),
+        ],
+        None,
+    );
+    let found = suspects(&[], Some(first12.stdout));
+    assert_eq!(found[0][12], "", "no goroutine had waited a minute yet");
+    let plain = suspects(&[&path("go1.27/shop/prof.log")], None);
+    assert_eq!(&plain[0][11..], ["", ""]);
 }

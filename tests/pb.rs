@@ -369,3 +369,22 @@ fn binary_data_that_is_no_profile_is_one_clear_line() {
     assert!(stderr.is_ascii() && stderr.lines().count() <= 3, "{stderr}");
     fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn pp_split_dir_writes_protobuf_snapshots_as_pb_gz() {
+    let dir = std::env::temp_dir().join(format!("pp-pb-dir-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let file = path("pb/go1.27/prof-nodebug.log");
+    let output = run("pp-split", &["--dir", dir.to_str().unwrap(), &file], None);
+    assert_eq!(output.status.code(), Some(0));
+    let want = members(&fs::read(&file).unwrap());
+    let written: Vec<String> = stdout(&output).lines().map(String::from).collect();
+    assert_eq!(written.len(), 8);
+    for (path, want) in written.iter().zip(&want) {
+        assert!(path.ends_with(".pb.gz"), "{path}");
+        // Each file is the member as read: a profile on its own.
+        let bytes = fs::read(path).unwrap();
+        assert_eq!(members(&bytes), [*want], "{path}");
+    }
+    fs::remove_dir_all(&dir).unwrap();
+}

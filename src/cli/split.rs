@@ -19,8 +19,8 @@ enum FormatArg {
     Text,
     Dir {
         /// Write each selected snapshot to its own file DIR/NNNNNN.txt (its index,
-        /// zero-padded) with its original bytes, and print each path. DIR is
-        /// created if missing.
+        /// zero-padded) with its original bytes, and print each path; a protobuf
+        /// snapshot's gzip member goes to DIR/NNNNNN.pb.gz. DIR is created if missing.
         #[bpaf(long("dir"), argument("DIR"))]
         dir: PathBuf,
     },

@@ -16,8 +16,11 @@ struct TotalsArgs {
     #[bpaf(long("by"), argument("KEY"))]
     by: Option<ByKey>,
     /// Write the leak suspects instead, ranked, at the end of input:
-    /// `stack,first,last,peak,slope_per_min,score,rises,falls,since_index,z,leaked` (see
-    /// below); nothing, with a line on stderr, when the input is too short to judge.
+    /// `stack,first,last,peak,slope_per_min,score,rises,falls,since_index,z,leaked,creator,wait_minutes`
+    /// (see below; from dumps, creator is the `created by` function of most of the stack's
+    /// goroutines and wait_minutes the most minutes one had waited, at the last snapshot with
+    /// the stack, both empty otherwise); nothing, with a line on stderr, when the input is
+    /// too short to judge.
     #[bpaf(long("leaks"))]
     leaks: bool,
     /// Exit with status 3 when CHECK holds at the end of input, naming it on stderr. CHECK

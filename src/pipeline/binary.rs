@@ -96,16 +96,16 @@ impl Segment {
                     }
                     Err(error) => {
                         let Segment::Member {
+                            member,
                             offset: start,
-                            line,
-                            ..
-                        } = *self
+                            line: at,
+                        } = std::mem::replace(self, Segment::Skipping)
                         else {
                             unreachable!("matched above")
                         };
-                        *self = Segment::Skipping;
                         let message = not_a_profile(start + error.offset as u64, &error.message);
-                        return assembler.not_a_profile(message, line, consumer);
+                        assembler.not_a_profile(message, at, consumer)?;
+                        return self.recover(&member.raw, at, assembler, consumer);
                     }
                 },
             }
@@ -126,7 +126,34 @@ impl Segment {
         {
             let at = offset + member.raw.len() as u64;
             let message = not_a_profile(at, "gzip member cut off by the end of the input");
-            return assembler.not_a_profile(message, line, consumer);
+            assembler.not_a_profile(message, line, consumer)?;
+            *self = Segment::Skipping;
+            self.recover(&member.raw, line, assembler, consumer)?;
+            *self = Segment::Idle;
+        }
+        Ok(())
+    }
+
+    /// A member that went wrong may have swallowed the lines after it (a
+    /// member cut off, then the next `date` line): from the first timestamp
+    /// in its bytes on, they are lines again. `raw` began on line `line`.
+    fn recover(
+        &mut self,
+        raw: &[u8],
+        line: u64,
+        assembler: &mut Assembler,
+        consumer: &mut impl Consumer,
+    ) -> Result<(), Error> {
+        let body = &raw[raw.len().min(MAGIC.len())..];
+        for (number, piece) in (line..).zip(body.split_inclusive(|&b| b == b'\n')) {
+            let terminated = piece.ends_with(b"\n");
+            let line = Line {
+                text: &[],
+                raw: piece,
+                number,
+                terminated,
+            };
+            self.line(rest_of(line, piece), 0, assembler, consumer)?;
         }
         Ok(())
     }

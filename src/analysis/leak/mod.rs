@@ -104,6 +104,15 @@ pub struct Suspect {
     /// goroutineleak profile or dump that said.
     pub leaked: u64,
     /// Its mean count per bucket of the run, oldest first (at most
+    /// Dumps: the function that created most of its goroutines (interned,
+    /// `Interner::creator_name`), at the last snapshot that had the stack;
+    /// 0 for none (debug=1 profiles).
+    pub creator: u32,
+    /// Dumps: the most minutes one of its goroutines had waited (`, N
+    /// minutes`) at the last snapshot that had the stack; `None` when none
+    /// had waited a minute. Goroutines blocked for longer and longer are the
+    /// evidence a person looks for beside the count.
+    pub wait_minutes: Option<u32>,
     /// [`BUCKETS`] points); empty when not asked for.
     pub sparkline: Vec<u64>,
 }
@@ -124,6 +133,13 @@ struct Track {
     sums: Vec<f32>,
     width: u32,
     leaked: u64,
+    /// Dumps: the creator of most of its goroutines, and the most minutes
+    /// one had waited, at the last snapshot that had the stack.
+    creator: u32,
+    creator_count: u64,
+    wait_minutes: Option<u32>,
+    /// `snapshots + 1` when those were read; 0 = never.
+    evidence_at: u64,
     /// The verdict of the last judged run; boxed, as few stacks have one.
     best: Option<Box<Suspect>>,
 }
@@ -267,6 +283,9 @@ impl LeakTracker {
         };
         let mut touched = std::mem::take(&mut self.touched);
         for (record, &key) in snap.records.iter().zip(keys) {
+            if record.creator != 0 || record.wait_minutes.is_some() {
+                self.evidence(key, record);
+            }
             let key = key as usize;
             if key >= self.counts.len() {
                 self.counts.resize(key + 1, None);
@@ -290,6 +309,30 @@ impl LeakTracker {
         }
         touched.clear();
         self.touched = touched;
+    }
+
+    /// Notes a dump record's creator and wait as its stack's evidence at
+    /// this snapshot, forgetting those of an earlier one.
+    fn evidence(&mut self, key: u32, record: &crate::model::Record) {
+        let slot = key as usize;
+        if slot >= self.tracks.len() {
+            self.tracks.resize_with(slot + 1, Track::default);
+        }
+        let now = self.snapshots + 1;
+        let track = &mut self.tracks[slot];
+        if track.evidence_at != now {
+            track.evidence_at = now;
+            track.creator = 0;
+            track.creator_count = 0;
+            track.wait_minutes = None;
+        }
+        if record.creator != 0 && record.count > track.creator_count {
+            track.creator = record.creator;
+            track.creator_count = record.count;
+        }
+        if let Some((_, most)) = record.wait_minutes {
+            track.wait_minutes = Some(track.wait_minutes.map_or(most, |w| w.max(most)));
+        }
     }
 
     /// Sets the leaked counts from `snap`'s records whose state `leaked`
@@ -342,6 +385,8 @@ impl LeakTracker {
             let suspect = match track.best {
                 Some(best) => Suspect {
                     leaked: track.leaked,
+                    creator: track.creator,
+                    wait_minutes: track.wait_minutes,
                     ..*best
                 },
                 None if track.leaked > 0 => Suspect {
@@ -357,6 +402,8 @@ impl LeakTracker {
                     z: 0.0,
                     since_index: 0,
                     leaked: track.leaked,
+                    creator: track.creator,
+                    wait_minutes: track.wait_minutes,
                     sparkline: Vec::new(),
                 },
                 None => continue,
@@ -442,6 +489,10 @@ impl LeakTracker {
             *track = Track {
                 best,
                 leaked,
+                creator: track.creator,
+                creator_count: track.creator_count,
+                wait_minutes: track.wait_minutes,
+                evidence_at: track.evidence_at,
                 ..Track::default()
             };
         }
@@ -519,6 +570,8 @@ fn judge(track: &Track, run: &Run, sparkline: bool) -> Option<Suspect> {
         z,
         since_index: run.since_index,
         leaked: 0,
+        creator: 0,
+        wait_minutes: None,
         sparkline: if sparkline {
             means.iter().map(|m| m.round() as u64).collect()
         } else {

@@ -77,7 +77,17 @@ fn unit(snap: &Snapshot, index: usize) -> String {
         (Sample::Count, Kind::Goroutine | Kind::GoroutineLeak) => "goroutines".to_string(),
         (Sample::Count, Kind::Threadcreate) => "threads".to_string(),
         (Sample::Count, _) => "samples".to_string(),
-        _ => snap.sample.value_names(snap.kind.as_str())[index].to_string(),
+        _ => {
+            let name = snap.sample.value_names(snap.kind.as_str())[index];
+            // What the number is: pprof's unit for each value Go writes.
+            let unit = match name {
+                "alloc_space" | "inuse_space" => "bytes",
+                "alloc_objects" | "inuse_objects" => "objects",
+                "delay" | "cpu" => "nanoseconds",
+                _ => return name.to_string(),
+            };
+            format!("{name} ({unit})")
+        }
     }
 }
 

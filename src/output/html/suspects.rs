@@ -161,6 +161,28 @@ pub fn render(report: &Report<'_>, out: &mut String) {
     out.push_str("</tbody></table>");
 }
 
+/// A dump-based suspect's creator and wait age: who spawns the goroutines,
+/// and how long the oldest of them has been blocked.
+fn evidence(out: &mut String, suspect: &Suspect, interner: &Interner) {
+    if suspect.creator == 0 && suspect.wait_minutes.is_none() {
+        return;
+    }
+    out.push_str("<div class=\"dim evidence\">");
+    if suspect.creator != 0 {
+        out.push_str("created by <code>");
+        escape::text(out, interner.creator_name(suspect.creator));
+        out.push_str("</code>");
+    }
+    if let Some(minutes) = suspect.wait_minutes {
+        if suspect.creator != 0 {
+            out.push_str("; ");
+        }
+        let s = if minutes == 1 { "" } else { "s" };
+        let _ = write!(out, "the oldest has waited {minutes} minute{s}");
+    }
+    out.push_str("</div>");
+}
+
 fn row(
     out: &mut String,
     rank: usize,
@@ -185,6 +207,7 @@ fn row(
             suspect.since_index
         );
     }
+    evidence(out, suspect, interner);
     let leaked = if suspect.leaked > 0 {
         format!("<strong class=\"leaked\">{}</strong>", suspect.leaked)
     } else {

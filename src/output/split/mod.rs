@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 
 use crate::assemble::{Consumer, Detail, Options, Stats};
 use crate::error::Error;
-use crate::input::Source;
 use crate::input::zone::TimeZone;
+use crate::input::{Source, gzip};
 use crate::model::json::SnapshotJson;
 use crate::model::{Interner, Snapshot};
 use crate::pipeline;
@@ -33,7 +33,8 @@ pub enum Format {
     Json,
     /// The snapshots' original bytes: a log every pp binary reads back.
     Text,
-    /// Each snapshot's original bytes in its own file `DIR/NNNNNN.txt`; the
+    /// Each snapshot's original bytes in its own file `DIR/NNNNNN.txt` (a
+    /// protobuf snapshot's gzip member in `DIR/NNNNNN.pb.gz`); the
     /// paths on the output.
     Dir {
         /// The directory, created if missing.
@@ -101,7 +102,14 @@ impl<W: Write> SplitWriter<W> {
     fn write(&mut self, index: u64, bytes: &[u8]) -> Result<(), Error> {
         match &self.format {
             Format::Dir { dir } => {
-                let path = dir.join(format!("{index:06}.txt"));
+                // A protobuf snapshot: its gzip member as read, a `.pb.gz`
+                // that go tool pprof opens. (Text, UTF-8 or not, never holds
+                // 1f 8b: 0x8b is no character's first byte.)
+                let (name, bytes) = match memchr::memmem::find(bytes, &gzip::MAGIC) {
+                    Some(at) => (format!("{index:06}.pb.gz"), &bytes[at..]),
+                    None => (format!("{index:06}.txt"), bytes),
+                };
+                let path = dir.join(name);
                 write_file(&path, bytes, self.force)?;
                 self.out.write_all(path.as_os_str().as_encoded_bytes())?;
                 self.out.write_all(b"\n")?;

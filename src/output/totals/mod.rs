@@ -200,7 +200,7 @@ impl<W: Write> Consumer for Totals<W> {
     }
 
     /// Judges the leak suspects, writes them with `--leaks`, and flushes.
-    fn finish(&mut self, _: &Interner) -> Result<(), Error> {
+    fn finish(&mut self, interner: &Interner) -> Result<(), Error> {
         let suspects = match self.leaks.take() {
             Some(finder) => {
                 self.cannot_judge = finder.cannot_judge();
@@ -216,14 +216,14 @@ impl<W: Write> Consumer for Totals<W> {
         match &mut self.mode {
             Mode::Rows(writer) => writer.finish(),
             Mode::By(writer) => writer.flush(),
-            Mode::Leaks(out) if self.opened && !nothing => write_suspects(out, &suspects),
+            Mode::Leaks(out) if self.opened && !nothing => write_suspects(out, &suspects, interner),
             Mode::Leaks(_) => Ok(()),
         }
     }
 }
 
 /// The header of `--leaks` output.
-pub const LEAK_HEADER: [&str; 11] = [
+pub const LEAK_HEADER: [&str; 13] = [
     "stack",
     "first",
     "last",
@@ -235,10 +235,16 @@ pub const LEAK_HEADER: [&str; 11] = [
     "since_index",
     "z",
     "leaked",
+    "creator",
+    "wait_minutes",
 ];
 
-/// Writes the suspects as CSV, best first.
-pub fn write_suspects(out: &mut impl Write, suspects: &[Suspect]) -> Result<(), Error> {
+/// Writes the suspects as CSV, best first; `interner` names their creators.
+pub fn write_suspects(
+    out: &mut impl Write,
+    suspects: &[Suspect],
+    interner: &Interner,
+) -> Result<(), Error> {
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(LEAK_HEADER)?;
     for s in suspects {
@@ -254,6 +260,11 @@ pub fn write_suspects(out: &mut impl Write, suspects: &[Suspect]) -> Result<(), 
             s.since_index.to_string(),
             format!("{:.2}", s.z),
             s.leaked.to_string(),
+            match s.creator {
+                0 => String::new(),
+                id => interner.creator_name(id).to_string(),
+            },
+            s.wait_minutes.map_or(String::new(), |w| w.to_string()),
         ])?;
     }
     csv.flush()?;
