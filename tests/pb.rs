@@ -388,3 +388,59 @@ fn pp_split_dir_writes_protobuf_snapshots_as_pb_gz() {
     }
     fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `pp-split --dir` writes a protobuf snapshot as its profile alone
+/// (`NNNNNN.pb.gz`, the gzip member exactly as served, which go tool pprof
+/// reads); `--text` keeps the timestamp line too, a log that reads back.
+#[test]
+fn split_writes_a_protobuf_snapshot_as_it_came() {
+    let file = "pb/go1.27/prof-nodebug.log";
+    let log = fs::read(fixture(file)).unwrap();
+    let dir = std::env::temp_dir().join(format!("pp-pb-split-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let output = run(
+        "pp-split",
+        &["--dir", dir.to_str().unwrap(), &path(file)],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let paths: Vec<String> = stdout(&output).lines().map(String::from).collect();
+    assert_eq!(paths.len(), 8);
+    let mut rest = &log[..];
+    for (i, p) in paths.iter().enumerate() {
+        assert!(p.ends_with(&format!("{i:06}.pb.gz")), "{p}");
+        let bytes = fs::read(p).unwrap();
+        assert_eq!(&bytes[..2], [0x1f, 0x8b], "{p}");
+        let at = rest.windows(bytes.len()).position(|w| w == bytes);
+        let at = at.unwrap_or_else(|| panic!("{p}: not the log's bytes"));
+        rest = &rest[at + bytes.len()..];
+        let totals = run("pp-totals", &["-q", p], None);
+        assert_eq!(totals.status.code(), Some(0), "{p}");
+    }
+    fs::remove_dir_all(&dir).unwrap();
+    let text = run("pp-split", &["--text", &path(file)], None);
+    assert_eq!(text.stdout, log, "--text gives the log back");
+}
+
+/// A CPU profile's pp-totals row: the samples are its total, the `cpu`
+/// column their nanoseconds (go tool pprof's sums).
+#[test]
+fn totals_of_a_cpu_profile() {
+    for go in ["go1.27", "go1.19"] {
+        let raw = fs::read_to_string(fixture(&format!("pb/{go}/oracles/cpu.raw"))).unwrap();
+        let (types, want) = oracle(&raw);
+        assert_eq!(types, ["samples", "cpu"], "{go}");
+        let sum = |i: usize| want.iter().map(|s| s.1[i]).sum::<u64>().to_string();
+        let output = run("pp-totals", &[&path(&format!("pb/{go}/cpu.pb.gz"))], None);
+        let csv = stdout(&output);
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let col = |name: &str| row[header.iter().position(|&h| h == name).unwrap()];
+        assert_eq!(
+            (col("kind"), col("total"), col("cpu")),
+            ("cpu", sum(0).as_str(), sum(1).as_str()),
+            "{go}"
+        );
+    }
+}

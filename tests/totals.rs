@@ -215,8 +215,8 @@ fn reads_what_pp_split_writes() {
 
 /// `pp-totals` wrote 13 columns for every log, six always empty for the
 /// goroutine logs it exists for. The first snapshot decides: a goroutine
-/// log has 7; a heap or contention profile, or `--values`, gets the six
-/// value columns; the header never changes mid-stream.
+/// log has 7; a heap, contention or CPU profile, or `--values`, gets the
+/// seven value columns; the header never changes mid-stream.
 #[test]
 fn value_columns_come_with_values() {
     let header = |args: &[&str]| {
@@ -226,8 +226,9 @@ fn value_columns_come_with_values() {
     let log = fixture("go1.27/shop/prof.log");
     let log = log.to_str().unwrap();
     assert_eq!(header(&["-q", log]), HEADER);
-    let values =
-        format!("{HEADER},alloc_objects,alloc_space,inuse_objects,inuse_space,contentions,delay");
+    let values = format!(
+        "{HEADER},alloc_objects,alloc_space,inuse_objects,inuse_space,contentions,delay,cpu"
+    );
     assert_eq!(header(&["-q", "--values", log]), values);
     for kind in ["heap", "allocs", "block", "mutex"] {
         let file = fixture(&format!("go1.27/shop/snapshots/{kind}-debug1.txt"));

@@ -29,6 +29,7 @@ impl Assembler {
     ) -> Result<(), Error> {
         self.begin_binary(line, consumer)?;
         if self.options.keep_raw {
+            self.snap.profile_at = Some(self.snap.raw.len());
             self.snap.raw.extend_from_slice(raw);
         }
         let tables = Tables::new(profile);

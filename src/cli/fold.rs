@@ -85,9 +85,9 @@ struct FoldArgs {
     /// The value to fold, for profiles that carry several, named as pprof names them: heap
     /// (also allocs): alloc_objects, alloc_space, inuse_objects, inuse_space (default; use
     /// alloc_space for an allocs profile, whose text is the same as heap's); block and mutex:
-    /// contentions, delay (default, nanoseconds); cpu (protobuf): samples, cpu (default,
-    /// nanoseconds). Count profiles have one value, named after the profile (goroutine) or
-    /// count.
+    /// contentions, delay (default, nanoseconds); CPU (protobuf): samples, cpu (default,
+    /// nanoseconds), as pprof's -sample_index names them. Count profiles have one value,
+    /// named after the profile (goroutine) or count.
     #[bpaf(long("value"), argument("NAME"))]
     value: Option<String>,
     /// Put each source's name as the root frame of its stacks (sources are

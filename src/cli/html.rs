@@ -48,7 +48,8 @@ struct HtmlArgs {
     #[bpaf(long("kind"), argument("KIND"))]
     kind: Option<Kind>,
     /// The value to report, for profiles that carry several (heap: alloc_objects,
-    /// alloc_space, inuse_objects, inuse_space; block and mutex: contentions, delay); the
+    /// alloc_space, inuse_objects, inuse_space; block and mutex: contentions, delay; CPU:
+    /// samples, cpu); the
     /// default is pprof's default for the kind, as in pp-fold.
     #[bpaf(long("value"), argument("NAME"))]
     value: Option<String>,

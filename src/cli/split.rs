@@ -20,7 +20,8 @@ enum FormatArg {
     Dir {
         /// Write each selected snapshot to its own file DIR/NNNNNN.txt (its index,
         /// zero-padded) with its original bytes, and print each path; a protobuf
-        /// snapshot's gzip member goes to DIR/NNNNNN.pb.gz. DIR is created if missing.
+        /// snapshot's file is its profile as it came, DIR/NNNNNN.pb.gz (without
+        /// the timestamp line; go tool pprof reads it). DIR is created if missing.
         #[bpaf(long("dir"), argument("DIR"))]
         dir: PathBuf,
     },
@@ -99,7 +100,7 @@ fn options() -> OptionParser<SplitArgs> {
              kind, total and error are null when unknown. sample_types names the values of \
              every record, as pprof does (the kind's name for count profiles; alloc_objects, \
              alloc_space, inuse_objects, inuse_space for heap and allocs; contentions, delay in \
-             nanoseconds for block and mutex). memstats holds a heap profile's runtime.MemStats \
+             nanoseconds for block and mutex; samples, cpu in nanoseconds for CPU profiles). memstats holds a heap profile's runtime.MemStats \
              trailer, numbers where the value is one ({} otherwise). In a record, count is its \
              goroutines (or samples), values go with sample_types, labels are its pprof labels \
              ({} when none), truncated is true when the runtime cut the stack at its depth \

@@ -37,9 +37,9 @@ struct TotalsArgs {
     #[bpaf(long("labels"))]
     labels: bool,
     /// Write the value columns (alloc_objects, alloc_space, inuse_objects,
-    /// inuse_space, contentions, delay) even when the first snapshot is a goroutine
-    /// profile; without it they are written only when it is a heap, allocs, block or
-    /// mutex profile.
+    /// inuse_space, contentions, delay, cpu) even when the first snapshot is a goroutine
+    /// profile; without it they are written only when it is a heap, allocs, block,
+    /// mutex or CPU profile.
     #[bpaf(long("values"))]
     values: bool,
     #[bpaf(external(input_args))]
@@ -67,11 +67,11 @@ fn options() -> OptionParser<TotalsArgs> {
              `curl -sS .../debug/pprof/goroutine?debug=1` to a file, or any Go text profile, or \
              pp-split JSON lines) and writes one CSV row per snapshot: \
              index,time,elapsed_s,kind,total,records,status (with several sources, source \
-             first). When the first snapshot is a heap, allocs, block or mutex profile (or with \
-             --values) six value columns follow: the sums of the values of heap profiles \
-             (alloc_objects,alloc_space,inuse_objects,inuse_space, scaled as pprof scales them) \
-             and of block and mutex profiles (contentions,delay in nanoseconds), empty for other \
-             kinds; the first snapshot decides, and the header never changes mid-stream. For a goroutine dump (debug=2, a traceback), total is its \
+             first). When the first snapshot is a heap, allocs, block, mutex or CPU profile (or \
+             with --values) seven value columns follow: the sums of the values of heap profiles \
+             (alloc_objects,alloc_space,inuse_objects,inuse_space, scaled as pprof scales them), \
+             of block and mutex profiles (contentions,delay in nanoseconds) and of CPU profiles \
+             (cpu in nanoseconds; total is the samples), empty for other kinds; the first snapshot decides, and the header never changes mid-stream. For a goroutine dump (debug=2, a traceback), total is its \
              number of goroutines and records its groups of goroutines with the same stack and \
              state. \
              A row is written the moment its snapshot is complete, so it works live at the end \

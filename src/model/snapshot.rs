@@ -180,6 +180,9 @@ pub struct Snapshot {
     pub line: u64,
     /// The original bytes, when the assembler was asked to keep them.
     pub raw: Vec<u8>,
+    /// A protobuf snapshot: where its profile's own bytes (gzip'd or not)
+    /// begin in `raw`, after the timestamp line that preceded them.
+    pub profile_at: Option<usize>,
     labels: Vec<u8>,
 }
 

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 
 use crate::assemble::{Consumer, Detail, Options, Stats};
 use crate::error::Error;
+use crate::input::Source;
 use crate::input::zone::TimeZone;
-use crate::input::{Source, gzip};
 use crate::model::json::SnapshotJson;
 use crate::model::{Interner, Snapshot};
 use crate::pipeline;
@@ -34,8 +34,8 @@ pub enum Format {
     /// The snapshots' original bytes: a log every pp binary reads back.
     Text,
     /// Each snapshot's original bytes in its own file `DIR/NNNNNN.txt` (a
-    /// protobuf snapshot's gzip member in `DIR/NNNNNN.pb.gz`); the
-    /// paths on the output.
+    /// protobuf snapshot's profile alone, `DIR/NNNNNN.pb.gz`); the paths on
+    /// the output.
     Dir {
         /// The directory, created if missing.
         dir: PathBuf,
@@ -91,7 +91,7 @@ pub struct SplitWriter<W: Write> {
     out: W,
     format: Format,
     force: bool,
-    selector: Selector<(u64, Vec<u8>)>,
+    selector: Selector<(u64, Vec<u8>, &'static str)>,
     /// The last text written ended without a newline (it was cut off): the
     /// next snapshot must start on a line of its own.
     unterminated: bool,
@@ -99,17 +99,10 @@ pub struct SplitWriter<W: Write> {
 
 impl<W: Write> SplitWriter<W> {
     /// Writes one snapshot's rendered bytes: to stdout, or to its file.
-    fn write(&mut self, index: u64, bytes: &[u8]) -> Result<(), Error> {
+    fn write(&mut self, index: u64, bytes: &[u8], ext: &str) -> Result<(), Error> {
         match &self.format {
             Format::Dir { dir } => {
-                // A protobuf snapshot: its gzip member as read, a `.pb.gz`
-                // that go tool pprof opens. (Text, UTF-8 or not, never holds
-                // 1f 8b: 0x8b is no character's first byte.)
-                let (name, bytes) = match memchr::memmem::find(bytes, &gzip::MAGIC) {
-                    Some(at) => (format!("{index:06}.pb.gz"), &bytes[at..]),
-                    None => (format!("{index:06}.txt"), bytes),
-                };
-                let path = dir.join(name);
+                let path = dir.join(format!("{index:06}.{ext}"));
                 write_file(&path, bytes, self.force)?;
                 self.out.write_all(path.as_os_str().as_encoded_bytes())?;
                 self.out.write_all(b"\n")?;
@@ -119,7 +112,9 @@ impl<W: Write> SplitWriter<W> {
                     self.out.write_all(b"\n")?;
                 }
                 self.out.write_all(bytes)?;
-                self.unterminated = bytes.last().is_some_and(|&b| b != b'\n');
+                // Binary data ends where it ends: the next snapshot follows
+                // it directly, as in the input.
+                self.unterminated = ext == "txt" && bytes.last().is_some_and(|&b| b != b'\n');
             }
             Format::Json => self.out.write_all(bytes)?,
         }
@@ -134,6 +129,16 @@ impl<W: Write> Consumer for SplitWriter<W> {
             return Ok(());
         }
         let mut bytes = Vec::new();
+        // A protobuf snapshot's profile, as it came (gzip'd or not).
+        let profile = snap
+            .profile_at
+            .and_then(|at| snap.raw.get(at..))
+            .filter(|p| !p.is_empty());
+        let ext = match profile {
+            Some([0x1f, 0x8b, ..]) => "pb.gz",
+            Some(_) => "pb",
+            None => "txt",
+        };
         match self.format {
             Format::Json => {
                 serde_json::to_writer(
@@ -145,10 +150,16 @@ impl<W: Write> Consumer for SplitWriter<W> {
                 )?;
                 bytes.push(b'\n');
             }
+            // A protobuf snapshot's file is its profile as it came, which
+            // go tool pprof reads too: the timestamp line is left out (the
+            // profile has its own time).
+            Format::Dir { .. } if profile.is_some() => {
+                bytes.extend_from_slice(profile.unwrap_or_default());
+            }
             Format::Text | Format::Dir { .. } => render_text(snap, interner, &mut bytes),
         }
-        if let Some((index, bytes)) = self.selector.hold((snap.index, bytes)) {
-            self.write(index, &bytes)?;
+        if let Some((index, bytes, ext)) = self.selector.hold((snap.index, bytes, ext)) {
+            self.write(index, &bytes, ext)?;
         }
         Ok(())
     }
@@ -161,8 +172,8 @@ impl<W: Write> Consumer for SplitWriter<W> {
     /// Writes what `--last` held back, and flushes.
     fn finish(&mut self, _: &Interner) -> Result<(), Error> {
         let held: Vec<_> = self.selector.drain().collect();
-        for (index, bytes) in held {
-            self.write(index, &bytes)?;
+        for (index, bytes, ext) in held {
+            self.write(index, &bytes, ext)?;
         }
         self.out.flush()?;
         Ok(())

@@ -38,16 +38,18 @@ pub const HEADER: [&str; 7] = [
 ];
 
 /// The value columns after [`HEADER`]: the sums of the records' values of
-/// heap (and allocs) and of block and mutex profiles, as pprof scales them.
+/// heap (and allocs), of block and mutex profiles, and of CPU profiles
+/// (`cpu`, nanoseconds; their samples are the total), as pprof scales them.
 /// They come with `--values`, or when the first snapshot is a profile with
 /// such values; the header never changes mid-stream.
-pub const VALUE_COLUMNS: [&str; 6] = [
+pub const VALUE_COLUMNS: [&str; 7] = [
     "alloc_objects",
     "alloc_space",
     "inuse_objects",
     "inuse_space",
     "contentions",
     "delay",
+    "cpu",
 ];
 
 /// What `pp-totals` writes and checks.

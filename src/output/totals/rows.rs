@@ -75,9 +75,10 @@ impl<W: Write> Consumer for TotalsWriter<W> {
     }
 
     fn snapshot(&mut self, snap: &Snapshot, _: &Interner) -> Result<(), Error> {
-        let values = *self
-            .values
-            .get_or_insert(matches!(snap.sample, Sample::Heap | Sample::Contention));
+        let values = *self.values.get_or_insert(matches!(
+            snap.sample,
+            Sample::Heap | Sample::Contention | Sample::Cpu
+        ));
         self.header()?;
         let time = snap.time.map(|t| t.to_string()).unwrap_or_default();
         if self.first_time.is_none() {
@@ -113,9 +114,9 @@ impl<W: Write> Consumer for TotalsWriter<W> {
 }
 
 /// The heap columns (alloc_objects, alloc_space, inuse_objects, inuse_space)
-/// and the contention columns (contentions, delay): the sums of the records'
-/// values, as pprof scales them; empty for other kinds.
-fn value_totals(snap: &Snapshot) -> [String; 6] {
+/// the contention columns (contentions, delay) and CPU's (cpu): the sums of
+/// the records' values, as pprof scales them; empty for other kinds.
+fn value_totals(snap: &Snapshot) -> [String; 7] {
     let sum = |i: usize| {
         snap.records
             .iter()
@@ -123,7 +124,7 @@ fn value_totals(snap: &Snapshot) -> [String; 6] {
             .sum::<u64>()
             .to_string()
     };
-    let mut columns: [String; 6] = Default::default();
+    let mut columns: [String; 7] = Default::default();
     match snap.sample {
         Sample::Heap if snap.status.has_profile() => {
             for (i, column) in columns[..4].iter_mut().enumerate() {
@@ -134,6 +135,7 @@ fn value_totals(snap: &Snapshot) -> [String; 6] {
             columns[4] = sum(0);
             columns[5] = sum(1);
         }
+        Sample::Cpu if snap.status.has_profile() => columns[6] = sum(1),
         _ => {}
     }
     columns
