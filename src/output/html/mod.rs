@@ -163,6 +163,10 @@ fn leaks(
     places: &suspects::Places<'_>,
 ) -> suspects::Leaks {
     let page_names = collector.aggregation.names();
+    let restarts = match &finder {
+        Some(finder) => finder.tracker().restarts().to_vec(),
+        None => tracker.restarts().to_vec(),
+    };
     let (snapshots, points, cannot_judge, suspects, places) = match finder {
         Some(finder) => {
             let t = finder.tracker();
@@ -187,6 +191,7 @@ fn leaks(
         snapshots,
         points,
         cannot_judge,
+        restarts,
         unit: collector.leak_unit.clone().unwrap_or_default(),
     }
 }
