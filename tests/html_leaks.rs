@@ -315,3 +315,20 @@ fn dump_suspects_show_creator_and_wait() {
         "{dump}"
     );
 }
+
+/// The timeline marks the restart, and its y axis fits a steady total
+/// (saying that it does not start at 0).
+#[test]
+fn the_timeline_marks_restarts_and_fits_the_data() {
+    let restart = page(&["-q", &path("go1.27/shop/prof-restart.log")], None);
+    assert!(
+        restart.contains("<line class=\"restart\""),
+        "a dashed line at the restart"
+    );
+    assert!(restart.contains("restart (snapshot 19)"));
+    let shop = page(&["-q", &path("go1.27/shop/prof.log")], None);
+    assert!(!shop.contains("<line class=\"restart\""), "no restart");
+    assert!(!shop.contains("not 0</text>"), "55 -> 551 starts at 0");
+    let steady = page(&["-q", &path("go1.19/batch/prof.log")], None);
+    assert!(steady.contains("y axis from 28, not 0"));
+}

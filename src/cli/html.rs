@@ -90,7 +90,8 @@ fn options() -> OptionParser<HtmlArgs> {
              total), the leak suspects (the stacks that grow beyond their noise, ranked as pp-totals \
              --leaks ranks them, each with a sparkline and links to its place in the call tree \
              and the flame graph), the total per snapshot over time as a chart with missing, \
-             partial and error snapshots marked, the call tree root to leaf with each frame's cumulative \
+             partial and error snapshots and restarts marked (its y axis fits the data and \
+             says so when it does not start at 0), the call tree root to leaf with each frame's cumulative \
              and self count and file:line (expand, collapse, search), an interactive flame \
              graph, and the heaviest stacks with their count in the first and last snapshot \
              and at their peak. Counts are aggregated exactly as pp-fold aggregates them, with \

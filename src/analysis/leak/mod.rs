@@ -144,6 +144,9 @@ struct Track {
     best: Option<Box<Suspect>>,
 }
 
+/// Most restarts remembered (for the timeline's marks).
+pub const MAX_RESTARTS: usize = 64;
+
 /// The run (between restarts) being read.
 #[derive(Debug, Default)]
 struct Run {
@@ -198,6 +201,8 @@ pub struct LeakTracker {
     /// The last run's reason it could not be judged, if it could not; and
     /// whether any run was judged.
     judged: bool,
+    /// Where runs after a restart began (snapshot indexes), at most [`MAX_RESTARTS`].
+    restarts: Vec<u64>,
     sparklines: bool,
     counts: Vec<Option<u64>>,
     touched: Vec<u32>,
@@ -218,6 +223,7 @@ impl LeakTracker {
             previous_total: None,
             gap: false,
             judged: false,
+            restarts: Vec::new(),
             sparklines,
             counts: Vec::new(),
             touched: Vec::new(),
@@ -255,6 +261,9 @@ impl LeakTracker {
         let total = snap.total.unwrap_or_else(|| snap.counted());
         if self.restarted(total) {
             self.end_run();
+            if self.restarts.len() < MAX_RESTARTS {
+                self.restarts.push(snap.index);
+            }
             self.run = Run {
                 since_index: snap.index,
                 width: 1,
@@ -354,6 +363,12 @@ impl LeakTracker {
             self.tracks[slot].leaked += record.count;
             self.leaked_touched.push(key);
         }
+    }
+
+    /// The snapshot indexes where a run began after a restart, oldest first
+    /// (the first [`MAX_RESTARTS`]).
+    pub fn restarts(&self) -> &[u64] {
+        &self.restarts
     }
 
     /// Profile snapshots taken so far (those of the first kind seen).

@@ -168,6 +168,7 @@ struct Judged {
     snapshots: u64,
     points: usize,
     cannot_judge: Option<String>,
+    restarts: Vec<u64>,
 }
 
 /// The suspects of the tracker that shares the page's names, or of the
@@ -182,6 +183,7 @@ fn judge_leaks(
             let t = finder.tracker();
             let (snapshots, points, cannot_judge) =
                 (t.snapshots(), t.sparkline_points(), t.cannot_judge());
+            let restarts = t.restarts().to_vec();
             let (suspects, names) = finder.suspects_and_names();
             Judged {
                 suspects,
@@ -189,11 +191,13 @@ fn judge_leaks(
                 snapshots,
                 points,
                 cannot_judge,
+                restarts,
             }
         }
         None => {
             let (snapshots, points) = (tracker.snapshots(), tracker.sparkline_points());
             let cannot_judge = tracker.cannot_judge();
+            let restarts = tracker.restarts().to_vec();
             let suspects =
                 tracker.suspects(|k| (page_names.text(k), page_names.representative(k).0));
             Judged {
@@ -202,6 +206,7 @@ fn judge_leaks(
                 snapshots,
                 points,
                 cannot_judge,
+                restarts,
             }
         }
     }
@@ -222,6 +227,7 @@ fn place_leaks(
         snapshots: judged.snapshots,
         points: judged.points,
         cannot_judge: judged.cannot_judge,
+        restarts: judged.restarts,
         unit: collector.leak_unit.clone().unwrap_or_default(),
     }
 }

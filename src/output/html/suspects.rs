@@ -41,6 +41,8 @@ pub struct Leaks {
     pub points: usize,
     /// Why growth cannot be judged, when it cannot.
     pub cannot_judge: Option<String>,
+    /// Snapshot indexes where the program restarted (a new run began).
+    pub restarts: Vec<u64>,
     /// What the counts count.
     pub unit: String,
 }

@@ -5,7 +5,10 @@
 //! the page's script.
 //!
 //! The x axis is time when every snapshot has a timestamp and they never go
-//! backwards, else the snapshot index.
+//! backwards, else the snapshot index. The y axis fits the data: it starts
+//! at a round value below the least total (not at 0, when that would leave
+//! most of the chart empty), and the axis says so. Restarts (where the leak
+//! tracker began a new run) are marked with a dashed line.
 
 use std::fmt::Write as _;
 
@@ -41,8 +44,9 @@ struct Scale {
     times: Option<(Timestamp, f64)>,
     first_index: u64,
     span: f64,
-    /// The y axis: a tick every `step` up to `top`.
+    /// The y axis: a tick every `step` from `bottom` up to `top`.
     step: u64,
+    bottom: u64,
     top: u64,
 }
 
@@ -56,7 +60,13 @@ impl Scale {
             .max()
             .unwrap_or(0)
             .max(1);
-        let step = nice_step(max as f64 / 4.0) as u64;
+        let min = buckets.iter().filter_map(|b| b.min).min().unwrap_or(0);
+        // From 0 unless the data keep to the upper part of that range: then
+        // a round value below the least, so that a change is visible.
+        let from_zero = min < max / 2;
+        let range = if from_zero { max } else { (max - min).max(1) };
+        let step = (nice_step(range as f64 / 4.0) as u64).max(1);
+        let bottom = if from_zero { 0 } else { min / step * step };
         let times = time_axis(buckets).map(|t0| {
             let end = last.last_time.expect("time axis has times");
             (t0, end.seconds_since(&t0))
@@ -70,7 +80,8 @@ impl Scale {
             first_index: first.first_index,
             span,
             step,
-            top: max.div_ceil(step) * step,
+            bottom,
+            top: max.div_ceil(step).max(bottom / step + 1) * step,
         }
     }
 
@@ -96,7 +107,8 @@ impl Scale {
     }
 
     fn y(&self, value: u64) -> f64 {
-        BOTTOM - value as f64 / self.top as f64 * (BOTTOM - TOP)
+        let span = (self.top - self.bottom).max(1) as f64;
+        BOTTOM - value.saturating_sub(self.bottom) as f64 / span * (BOTTOM - TOP)
     }
 }
 
@@ -131,6 +143,7 @@ pub fn render(report: &Report<'_>, out: &mut String) {
     );
     y_axis(&scale, out);
     marks(buckets, &scale, out);
+    restarts(buckets, &report.leaks.restarts, &scale, out);
     lines(buckets, &scale, out);
     x_axis(buckets, &scale, out);
     let _ = write!(
@@ -146,8 +159,8 @@ pub fn render(report: &Report<'_>, out: &mut String) {
 
 fn y_axis(scale: &Scale, out: &mut String) {
     out.push_str("<g class=\"grid\">");
-    for i in 0..=scale.top / scale.step {
-        let value = scale.step * i;
+    for i in 0..=(scale.top - scale.bottom) / scale.step {
+        let value = scale.bottom + scale.step * i;
         let y = scale.y(value);
         let _ = write!(
             out,
@@ -155,6 +168,40 @@ fn y_axis(scale: &Scale, out: &mut String) {
              <text class=\"ylabel\" x=\"{:.1}\" y=\"{:.1}\">{value}</text>",
             LEFT - 6.0,
             y + 4.0
+        );
+    }
+    out.push_str("</g>");
+    if scale.bottom > 0 {
+        let _ = write!(
+            out,
+            "<text class=\"ylabel axis-note\" x=\"{LEFT}\" y=\"{:.1}\" text-anchor=\"start\">\
+             y axis from {}, not 0</text>",
+            BOTTOM + 28.0,
+            scale.bottom
+        );
+    }
+}
+
+/// A dashed line where each restart's run began.
+fn restarts(buckets: &[Bucket], restarts: &[u64], scale: &Scale, out: &mut String) {
+    if restarts.is_empty() {
+        return;
+    }
+    out.push_str("<g class=\"restarts\">");
+    for &index in restarts {
+        let Some(b) = buckets
+            .iter()
+            .find(|b| b.first_index <= index && index <= b.last_index)
+        else {
+            continue;
+        };
+        let (a, _) = scale.x(b);
+        let _ = write!(
+            out,
+            "<line class=\"restart\" x1=\"{a:.1}\" x2=\"{a:.1}\" y1=\"{TOP}\" y2=\"{BOTTOM}\"/>\
+             <text class=\"restart-label\" x=\"{:.1}\" y=\"{:.1}\">restart (snapshot {index})</text>",
+            a + 3.0,
+            TOP + 10.0
         );
     }
     out.push_str("</g>");
