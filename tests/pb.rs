@@ -444,3 +444,110 @@ fn totals_of_a_cpu_profile() {
         );
     }
 }
+
+/// pp-split's JSON of every protobuf profile reads back as the same
+/// snapshot: the same JSON again (sample types and the profile's own time
+/// included) and the same folded stacks.
+#[test]
+fn protobuf_snapshots_survive_json() {
+    for go in ["go1.27", "go1.19"] {
+        for kind in KINDS {
+            let file = path(&format!("pb/{go}/{kind}.pb.gz"));
+            if !std::path::Path::new(&file).exists() {
+                continue;
+            }
+            let json = run("pp-split", &["-q", &file], None).stdout;
+            let again = run("pp-split", &["-q"], Some(json.clone())).stdout;
+            assert!(again == json, "{go}/{kind}: JSON changed on reading");
+            let folded = run("pp-fold", &["-q", &file], None).stdout;
+            let from_json = run("pp-fold", &["-q"], Some(json)).stdout;
+            assert!(from_json == folded, "{go}/{kind}: folded from JSON differs");
+        }
+    }
+}
+
+/// A profile with sample types that are not Go's: each value keeps its
+/// name (pp-split's sample_types, pp-fold --value), the default is the
+/// profile's default_sample_type, as in pprof.
+#[test]
+fn custom_sample_types_keep_their_names() {
+    use parseprof::input::pprof::message::{
+        Function, Line, Location, Profile, Sample as PbSample, ValueType,
+    };
+    use prost::Message;
+    let strings: Vec<Vec<u8>> = [
+        "",
+        "space",
+        "bytes",
+        "objects",
+        "count",
+        "main.work",
+        "w.go",
+    ]
+    .iter()
+    .map(|s| s.as_bytes().to_vec())
+    .collect();
+    let profile = Profile {
+        sample_type: vec![
+            ValueType { r#type: 1, unit: 2 },
+            ValueType { r#type: 3, unit: 4 },
+        ],
+        sample: vec![
+            PbSample {
+                location_id: vec![1],
+                value: vec![4096, 3],
+                label: vec![],
+            },
+            PbSample {
+                location_id: vec![1],
+                value: vec![1024, 1],
+                label: vec![],
+            },
+        ],
+        location: vec![Location {
+            id: 1,
+            address: 0x1000,
+            line: vec![Line {
+                function_id: 1,
+                line: 7,
+            }],
+        }],
+        function: vec![Function {
+            id: 1,
+            name: 5,
+            filename: 6,
+        }],
+        string_table: strings,
+        default_sample_type: 3,
+        ..Profile::default()
+    };
+    let dir = std::env::temp_dir().join(format!("pp-pb-custom-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("custom.pb.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &profile.encode_to_vec()).unwrap();
+    fs::write(&file, gz.finish().unwrap()).unwrap();
+    let file = file.to_str().unwrap();
+    let json = stdout(&run("pp-split", &["-q", file], None));
+    assert!(
+        json.contains(r#""sample_types":["space","objects"]"#),
+        "{json}"
+    );
+    assert!(json.contains(r#""values":[4096,3]"#), "{json}");
+    assert_eq!(
+        stdout(&run("pp-fold", &["-q", file], None)),
+        "main.work 4\n"
+    );
+    let space = run("pp-fold", &["-q", "--value", "space", file], None);
+    assert_eq!(stdout(&space), "main.work 5120\n");
+    let from_json = run(
+        "pp-fold",
+        &["-q", "--value", "space"],
+        Some(json.into_bytes()),
+    );
+    assert_eq!(stdout(&from_json), "main.work 5120\n");
+    let wrong = run("pp-fold", &["-q", "--value", "delay", file], None);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("space, objects"));
+    fs::remove_dir_all(&dir).unwrap();
+}

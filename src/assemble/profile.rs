@@ -56,8 +56,8 @@ impl Profile {
     /// A profile of `sample` values that has no records yet, reusing `record`'s buffers.
     fn new(sample: Sample, record: RecordBuilder) -> Profile {
         let sums = match sample {
-            // CPU profiles are protobuf only; counted like a count profile.
-            Sample::Count | Sample::Cpu => Sums::Count { counted: 0 },
+            // CPU and custom profiles are protobuf only; counted like a count profile.
+            Sample::Count | Sample::Cpu | Sample::Custom { .. } => Sums::Count { counted: 0 },
             Sample::Heap => Sums::Heap {
                 totals: [0; 4],
                 sums: [0; 4],

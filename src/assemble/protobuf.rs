@@ -36,6 +36,10 @@ impl Assembler {
         let (kind, sample) = kind_of(profile, &tables);
         self.snap.kind = kind;
         self.snap.sample = sample;
+        if let Sample::Custom { .. } = sample {
+            let names = tables.sample_types();
+            self.snap.custom_types = names.into_iter().take(4).collect();
+        }
         if self.snap.time.is_none() && profile.time_nanos > 0 {
             self.snap.time = Some(Timestamp {
                 wall: profile.time_nanos.div_euclid(1_000_000_000),
@@ -54,7 +58,9 @@ impl Assembler {
             }
             let count = match sample {
                 Sample::Heap => values[2],
-                Sample::Count | Sample::Contention | Sample::Cpu => values[0],
+                Sample::Count | Sample::Contention | Sample::Cpu | Sample::Custom { .. } => {
+                    values[0]
+                }
             };
             total = total.saturating_add(count);
             let stack = if self.options.detail == Detail::Stacks {
@@ -176,7 +182,23 @@ fn kind_of(profile: &Profile, tables: &Tables<'_>) -> (Kind, Sample) {
             (kind, Sample::Contention)
         }
         ["samples", "cpu"] => (Kind::Cpu, Sample::Cpu),
-        [name, ..] => (Kind::from_name(name), Sample::Count),
+        [name] => (Kind::from_name(name), Sample::Count),
+        // Other sample types (not Go's): named as the profile names them;
+        // pprof's default is the profile's default_sample_type, else the last.
+        [name, ..] => {
+            let kept = &types[..types.len().min(4)];
+            let default = tables.string(profile.default_sample_type);
+            let default = kept
+                .iter()
+                .position(|t| !default.is_empty() && t.as_bytes() == default)
+                .unwrap_or(kept.len() - 1);
+            (
+                Kind::from_name(name),
+                Sample::Custom {
+                    default: default as u8,
+                },
+            )
+        }
         [] => (Kind::Other("profile".into()), Sample::Count),
     }
 }

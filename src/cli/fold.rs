@@ -86,8 +86,9 @@ struct FoldArgs {
     /// (also allocs): alloc_objects, alloc_space, inuse_objects, inuse_space (default; use
     /// alloc_space for an allocs profile, whose text is the same as heap's); block and mutex:
     /// contentions, delay (default, nanoseconds); CPU (protobuf): samples, cpu (default,
-    /// nanoseconds), as pprof's -sample_index names them. Count profiles have one value,
-    /// named after the profile (goroutine) or count.
+    /// nanoseconds), as pprof's -sample_index names them; other protobuf sample types by
+    /// their own names (default: the profile's default_sample_type, else the last). Count
+    /// profiles have one value, named after the profile (goroutine) or count.
     #[bpaf(long("value"), argument("NAME"))]
     value: Option<String>,
     /// Put each source's name as the root frame of its stacks (sources are

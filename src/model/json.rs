@@ -50,7 +50,7 @@ impl Serialize for SnapshotJson<'_> {
         map.serialize_entry("total", &snap.total)?;
         map.serialize_entry("status", snap.status.as_str())?;
         map.serialize_entry("error", &snap.error)?;
-        map.serialize_entry("sample_types", &snap.sample.value_names(snap.kind.as_str()))?;
+        map.serialize_entry("sample_types", &snap.value_names())?;
         map.serialize_entry("memstats", &MemStats(&snap.memstats))?;
         map.serialize_entry("records", &Records(self))?;
         map.end()
@@ -87,7 +87,7 @@ impl Serialize for RecordJson<'_> {
         let snap = self.parent.snapshot;
         let record = self.record;
         let labels: BTreeMap<String, String> = snap.labels(record).into_iter().collect();
-        let values = &record.values[..snap.sample.value_names(snap.kind.as_str()).len()];
+        let values = &record.values[..snap.value_names().len()];
         let state = (record.state != 0).then(|| self.parent.interner.state_name(record.state));
         let creator =
             (record.creator != 0).then(|| self.parent.interner.creator_name(record.creator));
@@ -161,6 +161,8 @@ impl Serialize for FrameJson<'_> {
 
 #[derive(Deserialize)]
 struct SnapshotIn {
+    #[serde(default)]
+    time: Option<String>,
     time_raw: Option<String>,
     kind: Option<String>,
     total: Option<u64>,
@@ -214,14 +216,27 @@ pub fn read_snapshot(
         snap.time =
             Some(Timestamp::parse(raw.as_bytes()).ok_or_else(|| format!("bad time_raw {raw:?}"))?);
         snap.time_raw = raw;
+    } else if let Some(time) = input.time {
+        // A time without a line it came from: a protobuf profile's own.
+        snap.time =
+            Some(Timestamp::parse(time.as_bytes()).ok_or_else(|| format!("bad time {time:?}"))?);
     }
     snap.kind = Kind::from_name(input.kind.as_deref().unwrap_or_default());
     snap.total = input.total;
     snap.error = input.error;
-    snap.sample = [Sample::Heap, Sample::Contention]
+    snap.sample = [Sample::Heap, Sample::Contention, Sample::Cpu]
         .into_iter()
         .find(|s| s.value_names("") == input.sample_types)
-        .unwrap_or(Sample::Count);
+        .unwrap_or(if input.sample_types.len() > 1 {
+            Sample::Custom {
+                default: (input.sample_types.len().min(4) - 1) as u8,
+            }
+        } else {
+            Sample::Count
+        });
+    if let Sample::Custom { .. } = snap.sample {
+        snap.custom_types = input.sample_types.into_iter().take(4).collect();
+    }
     snap.memstats = input
         .memstats
         .into_iter()

@@ -68,6 +68,13 @@ pub enum Sample {
     Contention,
     /// CPU profiles (protobuf): samples, cpu (nanoseconds).
     Cpu,
+    /// A protobuf profile with other sample types (at most 4 are kept): their
+    /// names are the snapshot's [`Snapshot::custom_types`]; `default` is the
+    /// index of pprof's default one.
+    Custom {
+        /// The index of the default value.
+        default: u8,
+    },
 }
 
 impl Sample {
@@ -84,6 +91,7 @@ impl Sample {
             ],
             Sample::Contention => vec!["contentions", "delay"],
             Sample::Cpu => vec!["samples", "cpu"],
+            Sample::Custom { .. } => Vec::new(),
         }
     }
 
@@ -93,6 +101,7 @@ impl Sample {
             Sample::Count => 0,
             Sample::Heap => 3,
             Sample::Contention | Sample::Cpu => 1,
+            Sample::Custom { default } => usize::from(default),
         }
     }
 
@@ -180,6 +189,8 @@ pub struct Snapshot {
     pub line: u64,
     /// The original bytes, when the assembler was asked to keep them.
     pub raw: Vec<u8>,
+    /// [`Sample::Custom`]: the sample types' names, in the order of the values.
+    pub custom_types: Vec<String>,
     /// A protobuf snapshot: where its profile's own bytes (gzip'd or not)
     /// begin in `raw`, after the timestamp line that preceded them.
     pub profile_at: Option<usize>,
@@ -194,6 +205,8 @@ impl Snapshot {
         let mut labels = std::mem::take(&mut self.labels);
         let mut time_raw = std::mem::take(&mut self.time_raw);
         let mut memstats = std::mem::take(&mut self.memstats);
+        let mut custom_types = std::mem::take(&mut self.custom_types);
+        custom_types.clear();
         memstats.clear();
         records.clear();
         raw.clear();
@@ -205,8 +218,26 @@ impl Snapshot {
             labels,
             time_raw,
             memstats,
+            custom_types,
             ..Snapshot::default()
         };
+    }
+
+    /// The names of the records' values, in order: the sample's (see
+    /// [`Sample::value_names`]), or a custom profile's own.
+    pub fn value_names(&self) -> Vec<&str> {
+        match self.sample {
+            Sample::Custom { .. } => self.custom_types.iter().map(String::as_str).collect(),
+            sample => sample.value_names(self.kind.as_str()),
+        }
+    }
+
+    /// The index of the value named `name` (`count` names a count profile's value too).
+    pub fn value_index(&self, name: &str) -> Option<usize> {
+        match self.sample {
+            Sample::Custom { .. } => self.custom_types.iter().position(|n| n == name),
+            sample => sample.value_index(self.kind.as_str(), name),
+        }
     }
 
     /// Adds `record` with the labels' text `labels` (empty for none).

@@ -628,15 +628,13 @@ pub fn value_index(snap: &Snapshot, value: Option<&str>) -> Result<usize, Error>
     let Some(name) = value else {
         return Ok(snap.sample.default_value());
     };
-    snap.sample
-        .value_index(snap.kind.as_str(), name)
-        .ok_or_else(|| {
-            let names = snap.sample.value_names(snap.kind.as_str()).join(", ");
-            Error::Usage(format!(
-                "--value {name}: {} profiles have these values: {names}",
-                snap.kind
-            ))
-        })
+    snap.value_index(name).ok_or_else(|| {
+        let names = snap.value_names().join(", ");
+        Error::Usage(format!(
+            "--value {name}: {} profiles have these values: {names}",
+            snap.kind
+        ))
+    })
 }
 
 impl Consumer for Aggregation {

@@ -200,8 +200,8 @@ impl<W: Write> SnapshotProfiles<W> {
             return Ok(());
         }
         self.value = value_index(snap, self.options.value.as_deref())?;
-        let names = snap.sample.value_names(snap.kind.as_str());
-        self.unit = unit_of(names[self.value]);
+        let names = snap.value_names();
+        self.unit = unit_of(names.get(self.value).copied().unwrap_or_default());
         self.kind = Some(snap.kind.clone());
         Ok(())
     }

@@ -78,7 +78,10 @@ fn unit(snap: &Snapshot, index: usize) -> String {
         (Sample::Count, Kind::Threadcreate) => "threads".to_string(),
         (Sample::Count, _) => "samples".to_string(),
         _ => {
-            let name = snap.sample.value_names(snap.kind.as_str())[index];
+            let names = snap.value_names();
+            let Some(&name) = names.get(index) else {
+                return "value".to_string();
+            };
             // What the number is: pprof's unit for each value Go writes.
             let unit = match name {
                 "alloc_space" | "inuse_space" => "bytes",

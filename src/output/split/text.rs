@@ -33,7 +33,8 @@ fn rebuild(snap: &Snapshot, interner: &Interner, out: &mut Vec<u8>) {
         return rebuild_dump(snap, interner, out);
     }
     match snap.sample {
-        Sample::Count | Sample::Cpu => {
+        // A custom profile's text keeps its first value, as a count.
+        Sample::Count | Sample::Cpu | Sample::Custom { .. } => {
             let total = snap.total.unwrap_or_else(|| snap.counted());
             let kind = if snap.kind.is_empty() {
                 "goroutine"
@@ -70,7 +71,7 @@ fn rebuild(snap: &Snapshot, interner: &Interner, out: &mut Vec<u8>) {
     for record in &snap.records {
         let frames = interner.frames_of(record.stack);
         let values = match snap.sample {
-            Sample::Count => record.count.to_string(),
+            Sample::Count | Sample::Custom { .. } => record.count.to_string(),
             Sample::Heap => {
                 let v = record.values;
                 format!("{}: {} [{}: {}]", v[2], v[3], v[0], v[1])
