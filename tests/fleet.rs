@@ -238,6 +238,23 @@ fn the_page_shows_each_source() {
         by_source,
         format!("<span class=\"source\">pod-b</span> {quote}")
     );
+    // The leak suspects are judged per source: the one leaking pod, named.
+    let suspects = page
+        .split("<section id=\"leak-suspects\">")
+        .nth(1)
+        .unwrap()
+        .split("</section>")
+        .next()
+        .unwrap();
+    assert_eq!(
+        suspects.matches("<tr id=\"suspect-").count(),
+        1,
+        "{suspects}"
+    );
+    assert!(
+        suspects.contains("<span class=\"tag source\" title=\"source\">pod-b</span>"),
+        "{suspects}"
+    );
     // One source: no such section, no such column.
     let single = ok("pp-html", &["-q".into(), path("go1.27/shop/prof.log")]);
     assert!(

@@ -36,6 +36,10 @@ pub struct Collector {
     /// otherwise (`--lines`, `--trim-runtime`) or per label set
     /// (`--labels`); `None`: `leaks` shares the aggregation's names.
     pub leak_finder: Option<LeakFinder>,
+    /// With several sources: a finder per source, so a leak in one pod is
+    /// found even when the fleet's total is flat (then `leaks` and
+    /// `leak_finder` see nothing).
+    pub source_finders: Vec<LeakFinder>,
     /// With several sources: each one's timeline and last counts.
     pub sources: Option<Sources>,
 }
@@ -53,6 +57,7 @@ impl Collector {
             leaks: LeakTracker::new(true),
             leak_unit: None,
             leak_finder: (!shared).then(|| LeakFinder::new(options.labels, true)),
+            source_finders: Vec::new(),
             sources: None,
         }
     }
@@ -62,11 +67,31 @@ impl Collector {
         if self.leak_unit.is_none() {
             self.leak_unit = Some(unit(snap, snap.sample.default_value()));
         }
+        if self.observe_per_source(snap, interner) {
+            return;
+        }
         match &mut self.leak_finder {
             Some(finder) => finder.observe(snap, interner),
             None => self
                 .leaks
                 .observe(snap, self.aggregation.record_texts(), interner),
+        }
+    }
+}
+
+impl Collector {
+    /// Feeds the finder of the source being read, when there are several;
+    /// false when there is one.
+    fn observe_per_source(&mut self, snap: &Snapshot, interner: &Interner) -> bool {
+        let Some(sources) = &self.sources else {
+            return false;
+        };
+        match self.source_finders.get_mut(sources.current()) {
+            Some(finder) => {
+                finder.observe(snap, interner);
+                true
+            }
+            None => false,
         }
     }
 }
@@ -121,14 +146,15 @@ impl Consumer for Collector {
             // A gap may mean a restart, and a goroutineleak profile (another
             // kind than the page's) names the goroutines proven leaked: the
             // tracker sees them too.
-            match &mut self.leak_finder {
-                Some(finder) => finder.observe(snap, interner),
-                None => {
-                    let keys: Vec<u32> = (snap.records.iter())
-                        .map(|r| self.aggregation.names_mut().id(r.stack, interner))
-                        .collect();
-                    self.leaks.observe(snap, &keys, interner);
-                }
+            if self.observe_per_source(snap, interner) {
+                // Counted for its source.
+            } else if let Some(finder) = &mut self.leak_finder {
+                finder.observe(snap, interner);
+            } else {
+                let keys: Vec<u32> = (snap.records.iter())
+                    .map(|r| self.aggregation.names_mut().id(r.stack, interner))
+                    .collect();
+                self.leaks.observe(snap, &keys, interner);
             }
         }
         // Snapshots of another kind (with --kind) are left out; failed ones

@@ -77,6 +77,11 @@ fn run_with(
     out: &mut impl Write,
 ) -> Result<Stats, Error> {
     let mut collector = collect::Collector::new(&options.aggregate);
+    if let Some(views) = &views {
+        collector.source_finders = (0..views.views.len())
+            .map(|_| LeakFinder::new(options.aggregate.labels, true))
+            .collect();
+    }
     collector.sources = views;
     let parse = Options {
         detail: Detail::Stacks,
@@ -117,7 +122,12 @@ fn render(
     // stacks and the tree are built.
     let tracker = std::mem::replace(&mut collector.leaks, LeakTracker::new(false));
     let finder = collector.leak_finder.take();
-    let judged = judge_leaks(tracker, finder, collector.aggregation.names());
+    let per_source = std::mem::take(&mut collector.source_finders);
+    let judged = if per_source.is_empty() {
+        judge_leaks(tracker, finder, collector.aggregation.names())
+    } else {
+        judge_per_source(per_source, collector)
+    };
     let collector = &*collector;
     let aggregation = &collector.aggregation;
     // The stacks and the tree are dropped before the page is written.
@@ -169,6 +179,45 @@ struct Judged {
     points: usize,
     cannot_judge: Option<String>,
     restarts: Vec<u64>,
+    /// With several sources: each one's suspects and names (then the
+    /// fields above are the sum over them, `suspects` empty).
+    per_source: Vec<(
+        String,
+        Vec<crate::analysis::leak::Suspect>,
+        crate::analysis::StackNamer,
+    )>,
+}
+
+/// The suspects of each source's finder.
+fn judge_per_source(finders: Vec<LeakFinder>, collector: &collect::Collector) -> Judged {
+    let names: Vec<String> = (collector.sources.iter())
+        .flat_map(|s| s.views.iter().map(|v| v.name.clone()))
+        .collect();
+    let mut judged = Judged {
+        suspects: Vec::new(),
+        names: None,
+        snapshots: 0,
+        points: 0,
+        cannot_judge: None,
+        restarts: Vec::new(),
+        per_source: Vec::new(),
+    };
+    let mut reasons = Vec::new();
+    for (finder, name) in finders.into_iter().zip(names) {
+        let t = finder.tracker();
+        judged.snapshots += t.snapshots();
+        judged.points = judged.points.max(t.sparkline_points());
+        if let Some(why) = t.cannot_judge() {
+            reasons.push(format!("{name}: {why}"));
+        }
+        let (suspects, namer) = finder.suspects_and_names();
+        judged.per_source.push((name, suspects, namer));
+    }
+    // Growth cannot be judged only when no source could.
+    if reasons.len() == judged.per_source.len() {
+        judged.cannot_judge = Some(reasons.join("; "));
+    }
+    judged
 }
 
 /// The suspects of the tracker that shares the page's names, or of the
@@ -192,6 +241,7 @@ fn judge_leaks(
                 points,
                 cannot_judge,
                 restarts,
+                per_source: Vec::new(),
             }
         }
         None => {
@@ -207,6 +257,7 @@ fn judge_leaks(
                 points,
                 cannot_judge,
                 restarts,
+                per_source: Vec::new(),
             }
         }
     }
@@ -220,10 +271,35 @@ fn place_leaks(
 ) -> suspects::Leaks {
     let page_names = collector.aggregation.names();
     let leak_names = judged.names.as_ref().unwrap_or(page_names);
-    let places = suspects::locate(&judged.suspects, leak_names, page_names, places);
+    let mut suspects = judged.suspects;
+    let mut found = suspects::locate(&suspects, leak_names, page_names, places);
+    let mut sources = Vec::new();
+    if !judged.per_source.is_empty() {
+        // Every source's suspects in one ranking, each with its source.
+        let mut all = Vec::new();
+        for (name, list, names) in &judged.per_source {
+            let located = suspects::locate(list, names, page_names, places);
+            for (suspect, place) in list.iter().zip(located) {
+                all.push((suspect.clone(), place, name.clone()));
+            }
+        }
+        all.sort_by(|a, b| {
+            b.0.score
+                .total_cmp(&a.0.score)
+                .then_with(|| b.0.leaked.cmp(&a.0.leaked))
+                .then_with(|| (&a.2, &a.0.stack).cmp(&(&b.2, &b.0.stack)))
+        });
+        (suspects, found) = (Vec::new(), Vec::new());
+        for (suspect, place, name) in all {
+            suspects.push(suspect);
+            found.push(place);
+            sources.push(name);
+        }
+    }
     suspects::Leaks {
-        suspects: judged.suspects,
-        places,
+        suspects,
+        sources,
+        places: found,
         snapshots: judged.snapshots,
         points: judged.points,
         cannot_judge: judged.cannot_judge,

@@ -73,6 +73,11 @@ impl Sources {
         })
     }
 
+    /// The index of the source being read.
+    pub fn current(&self) -> usize {
+        self.current
+    }
+
     /// The input named `file` (as [`Source::name`] names it) starts: the
     /// next one of that name in reading order (inputs that could not be
     /// opened never start), so one file given to two sources counts for each.

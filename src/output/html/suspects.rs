@@ -33,6 +33,8 @@ pub const MAX_PLACES: usize = 20;
 pub struct Leaks {
     /// The suspects, best first.
     pub suspects: Vec<Suspect>,
+    /// With several sources: per suspect, its source; else empty.
+    pub sources: Vec<String>,
     /// Per suspect, its places in the page's tree (node indexes), heaviest first.
     pub places: Vec<Vec<u32>>,
     /// Profile snapshots the suspects were judged on.
@@ -158,7 +160,16 @@ pub fn render(report: &Report<'_>, out: &mut String) {
     );
     for (i, suspect) in leaks.suspects.iter().enumerate() {
         let places = leaks.places.get(i).map_or(0, Vec::len);
-        row(out, i + 1, suspect, places, leaks.points, report.interner);
+        let source = leaks.sources.get(i).map(String::as_str);
+        row(
+            out,
+            i + 1,
+            suspect,
+            source,
+            places,
+            leaks.points,
+            report.interner,
+        );
     }
     out.push_str("</tbody></table>");
 }
@@ -189,6 +200,7 @@ fn row(
     out: &mut String,
     rank: usize,
     suspect: &Suspect,
+    source: Option<&str>,
     places: usize,
     points: usize,
     interner: &Interner,
@@ -196,6 +208,11 @@ fn row(
     let _ = write!(out, "<tr id=\"suspect-{rank}\" data-stack=\"");
     escape::text(out, &suspect.stack);
     let _ = write!(out, "\"><td>{rank}</td><td class=\"stack\">");
+    if let Some(source) = source {
+        out.push_str("<span class=\"tag source\" title=\"source\">");
+        escape::name(out, source);
+        out.push_str("</span> ");
+    }
     frame_list(
         out,
         interner.frames_of(suspect.stack_id),
