@@ -216,7 +216,7 @@ fn page_is_self_contained_and_deterministic() {
     let first_row = &body[..body.find("</tr>").unwrap()];
     assert!(
         first_row.contains("<td class=\"n\">29</td><td class=\"n\">525</td>")
-            && first_row.contains("<td class=\"n grow\">+496</td>")
+            && first_row.contains("<td class=\"n grow\" title=\"noise: ±50\">+496</td>")
             && first_row.contains("main.<wbr>(*Server).<wbr>quote"),
         "{first_row}"
     );

@@ -332,3 +332,14 @@ fn the_timeline_marks_restarts_and_fits_the_data() {
     let steady = page(&["-q", &path("go1.19/batch/prof.log")], None);
     assert!(steady.contains("y axis from 28, not 0"));
 }
+
+/// The top stacks' change column colours growth only beyond noise: the
+/// steady batch service's stacks that wobble by a goroutine or two stay plain.
+#[test]
+fn top_stacks_do_not_colour_noise() {
+    let steady = page(&["-q", &path("go1.19/batch/prof.log")], None);
+    let top = &steady[steady.find("<table class=\"top\">").unwrap()..];
+    let top = &top[..top.find("</table>").unwrap()];
+    assert!(!top.contains("n grow"), "{top}");
+    assert!(!top.contains("n shrink"), "{top}");
+}

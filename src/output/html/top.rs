@@ -21,7 +21,8 @@ pub fn render(report: &Report<'_>, out: &mut String) {
         out,
         "<p class=\"note\">The {} heaviest of {} distinct stacks by {}. \
          <em>first</em> and <em>last</em>: {} in the first and the last snapshot; \
-         <em>peak</em>: the most in one snapshot.</p>",
+         <em>peak</em>: the most in one snapshot; <em>change</em> is coloured only \
+         beyond noise (3·√mean of first and last, at least 2).</p>",
         report.top.len(),
         report.distinct_stacks,
         report.aggregate_text,
@@ -61,11 +62,20 @@ fn by_source(out: &mut String, top: &TopStack, sources: &Sources) {
     out.push_str("</td>");
 }
 
+/// The least change that is more than noise: 3·√mean of the two counts (the
+/// spread of Poisson counts of that mean), and at least 2. A smaller change
+/// is not coloured as growth or shrinkage.
+fn noise(first: u64, last: u64) -> f64 {
+    let mean = (first + last) as f64 / 2.0;
+    (3.0 * mean.sqrt()).max(2.0)
+}
+
 fn row(out: &mut String, rank: usize, top: &TopStack, report: &Report<'_>) {
     let stat = &top.stat;
     let change = i128::from(top.last) - i128::from(stat.first);
+    let noise = noise(stat.first, top.last);
     let class = match change {
-        0 => "same",
+        c if (c.unsigned_abs() as f64) < noise => "same",
         c if c > 0 => "grow",
         _ => "shrink",
     };
@@ -81,7 +91,7 @@ fn row(out: &mut String, rank: usize, top: &TopStack, report: &Report<'_>) {
     }
     let _ = write!(
         out,
-        "\">{}</td><td class=\"n {class}\">{change:+}</td>",
+        "\">{}</td><td class=\"n {class}\" title=\"noise: ±{noise:.0}\">{change:+}</td>",
         stat.peak
     );
     if let Some(sources) = report.sources {
