@@ -51,7 +51,10 @@ impl Segment {
         matches!(self, Segment::Idle)
     }
 
-    /// Takes `line`, which starts at byte `offset` of the source.
+    /// Takes `line`, which starts at byte `offset` of the source. Out of
+    /// the line loop's way: text lines never come here.
+    #[cold]
+    #[inline(never)]
     pub fn line(
         &mut self,
         line: Line<'_>,
