@@ -155,6 +155,7 @@ impl<R: Read> LineReader<R> {
 
     /// The next complete line already in the buffer, if any; at end of input,
     /// also the final line that has no newline. Never reads.
+    #[inline]
     pub fn next_buffered(&mut self) -> Option<Line<'_>> {
         if self.pos == self.end {
             return None;

@@ -51,7 +51,10 @@ impl Segment {
         matches!(self, Segment::Idle)
     }
 
-    /// Takes `line`, which starts at byte `offset` of the source.
+    /// Takes `line`, which starts at byte `offset` of the source. Out of
+    /// line: the text hot path only tests a byte and calls it rarely.
+    #[cold]
+    #[inline(never)]
     pub fn line(
         &mut self,
         line: Line<'_>,
