@@ -343,3 +343,14 @@ fn top_stacks_do_not_colour_noise() {
     assert!(!top.contains("n grow"), "{top}");
     assert!(!top.contains("n shrink"), "{top}");
 }
+
+/// The timeline overlays each suspect's own series, on its own axis, over
+/// the total; no suspect, no overlay.
+#[test]
+fn the_timeline_overlays_each_suspect() {
+    let shop = page(&["-q", &path("go1.27/shop/prof.log")], None);
+    assert!(shop.contains("<path class=\"overlay overlay-0\" d=\"M"));
+    assert!(shop.contains("leak suspect #1 (its own axis"));
+    let steady = page(&["-q", &path("go1.19/batch/prof.log")], None);
+    assert!(!steady.contains("<path class=\"overlay"));
+}

@@ -52,7 +52,7 @@ impl Segment {
     }
 
     /// Takes `line`, which starts at byte `offset` of the source. Out of
-    /// the line loop's way: text lines never come here.
+    /// line: the text hot path only tests a byte and calls it rarely.
     #[cold]
     #[inline(never)]
     pub fn line(

@@ -8,7 +8,9 @@
 //! backwards, else the snapshot index. The y axis fits the data: it starts
 //! at a round value below the least total (not at 0, when that would leave
 //! most of the chart empty), and the axis says so. Restarts (where the leak
-//! tracker began a new run) are marked with a dashed line.
+//! tracker began a new run) are marked with a dashed line. The first three
+//! leak suspects' own series are drawn over the total, each on its own axis
+//! (0 to its peak) in its own colour.
 
 use std::fmt::Write as _;
 
@@ -145,6 +147,7 @@ pub fn render(report: &Report<'_>, out: &mut String) {
     marks(buckets, &scale, out);
     restarts(buckets, &report.leaks.restarts, &scale, out);
     lines(buckets, &scale, out);
+    overlays(buckets, report, &scale, out);
     x_axis(buckets, &scale, out);
     let _ = write!(
         out,
@@ -180,6 +183,49 @@ fn y_axis(scale: &Scale, out: &mut String) {
             scale.bottom
         );
     }
+}
+
+/// Most suspects whose own series is drawn over the total.
+const OVERLAYS: usize = 3;
+
+/// Each of the first [`OVERLAYS`] suspects' own series (its bucket means
+/// over its run) over the total, on an axis of its own (0 to its peak, the
+/// peak written at the line's end) in a colour of its own: a leak hidden in
+/// a noisy total shows as a line that rises.
+fn overlays(buckets: &[Bucket], report: &Report<'_>, scale: &Scale, out: &mut String) {
+    let last = buckets.last().map_or(0, |b| b.last_index);
+    out.push_str("<g class=\"overlays\">");
+    for (i, suspect) in report.leaks.suspects.iter().take(OVERLAYS).enumerate() {
+        let line = &suspect.sparkline;
+        let Some(&peak) = line.iter().max().filter(|&&p| p > 0 && line.len() > 1) else {
+            continue;
+        };
+        let Some(start) = buckets.iter().find(|b| b.last_index >= suspect.since_index) else {
+            continue;
+        };
+        let end = buckets.iter().rev().find(|b| b.last_index <= last);
+        let (x0, x1) = (scale.x(start).0, end.map_or(RIGHT, |b| scale.x(b).1));
+        let step = (x1 - x0) / (line.len() - 1) as f64;
+        let mut d = String::new();
+        for (k, &v) in line.iter().enumerate() {
+            let y = BOTTOM - v as f64 / peak as f64 * (BOTTOM - TOP);
+            let _ = write!(
+                d,
+                "{}{:.1},{y:.1}",
+                if k == 0 { "M" } else { "L" },
+                x0 + step * k as f64
+            );
+        }
+        let _ = write!(
+            out,
+            "<path class=\"overlay overlay-{i}\" d=\"{d}\"/>\
+             <text class=\"overlay-label overlay-{i}\" x=\"{:.1}\" y=\"{:.1}\">#{} {peak}</text>",
+            x1 - 4.0,
+            TOP + 10.0 + 12.0 * i as f64,
+            i + 1
+        );
+    }
+    out.push_str("</g>");
 }
 
 /// A dashed line where each restart's run began.
@@ -334,6 +380,21 @@ fn legend(report: &Report<'_>, out: &mut String) {
     let series = report.series;
     out.push_str("<p class=\"legend\"><span class=\"key line\"></span> total ");
     escape::text(out, report.unit);
+    let drawn = report
+        .leaks
+        .suspects
+        .iter()
+        .take(OVERLAYS)
+        .filter(|s| s.sparkline.len() > 1 && s.sparkline.iter().any(|&v| v > 0))
+        .count();
+    for i in 0..drawn {
+        let _ = write!(
+            out,
+            " <span class=\"key overlay overlay-{i}\"></span> leak suspect #{} (its own axis, 0 to \
+             the peak written at its end)",
+            i + 1
+        );
+    }
     if series.width() > 1 {
         let _ = write!(
             out,
