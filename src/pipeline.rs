@@ -58,7 +58,7 @@ pub fn run(
             }
             Ok(Opened::Binary) => {
                 assembler.begin_source(&name);
-                assembler.not_a_profile(binary::not_a_profile(0, ""), 1, consumer)?;
+                assembler.not_a_profile(binary::not_a_profile(0, ""), 0, consumer)?;
                 assembler.end_source(consumer)?;
             }
             Err(error) => assembler.unreadable(format!("{name}: {}", io_message(&error))),
@@ -93,19 +93,18 @@ pub fn feed_lines<R: Read>(
     consumer: &mut impl Consumer,
 ) -> Result<(), Error> {
     assembler.begin_source(name);
-    // Where each line starts, for messages about binary segments.
-    let mut offset = 0u64;
-    let mut segment = binary::Segment::default();
     loop {
         while let Some(line) = lines.next_buffered() {
-            let len = line.raw.len() as u64;
-            if segment.is_idle() && line.raw.first() != Some(&gzip::MAGIC[0]) {
-                // Every text line: nothing binary about it.
-                assembler.line(line, consumer)?;
-            } else {
-                segment.line(line, offset, assembler, consumer)?;
+            if line.raw.first() == Some(&gzip::MAGIC[0]) {
+                // Maybe a gzip member: it takes the lines it needs.
+                let (first, number, terminated) = (line.raw.to_vec(), line.number, line.terminated);
+                binary::segment(
+                    &first, number, terminated, &mut lines, name, assembler, consumer,
+                )?;
+                continue;
             }
-            offset += len;
+            // Every text line: the hot path is as it was before binary input.
+            assembler.line(line, consumer)?;
         }
         if lines.at_eof() || !consumer.wants_more() {
             break;
@@ -116,11 +115,11 @@ pub fn feed_lines<R: Read>(
         }
         lines.fill().map_err(|e| read_error(e, name))?;
     }
-    segment.end(assembler, consumer)?;
     assembler.end_source(consumer)
 }
 
-fn read_error(error: io::Error, name: &str) -> Error {
+/// What a failed read says: `prof.log:12: line longer than …`, or the I/O error.
+pub(crate) fn read_error(error: io::Error, name: &str) -> Error {
     if let Some(long) = error
         .get_ref()
         .and_then(|e| e.downcast_ref::<LineTooLong>())

@@ -74,7 +74,7 @@ fn a_length_of_2_to_the_60_is_an_error_not_an_allocation() {
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(
         notes[0]
-            .starts_with("input.bin: not a Go profile (binary data; gzip? protobuf?) at byte 29"),
+            .starts_with("input.bin:2: not a Go profile (binary data; gzip? protobuf?) at byte 0"),
         "{notes:?}"
     );
 }

@@ -78,7 +78,7 @@ impl Assembler {
         self.emit(Status::Complete, consumer)
     }
 
-    /// Binary data at line `line` that is not a profile: one clear message
+    /// Binary data at line `line` (0: a whole file) that is not a profile: one clear message
     /// (never the bytes), as the pending snapshot's error or a skipped line.
     pub fn not_a_profile(
         &mut self,
@@ -86,15 +86,19 @@ impl Assembler {
         line: u64,
         consumer: &mut impl Consumer,
     ) -> Result<(), Error> {
+        // `file:line` for a segment inside a log, `file` for a whole file.
+        let location = match line {
+            0 => self.source.clone(),
+            line => format!("{}:{line}", self.source),
+        };
         if self.options.strict {
-            return Err(Error::input(self.source.clone(), message));
+            return Err(Error::input(location, message));
         }
-        self.stats.notes.push(format!("{}: {message}", self.source));
+        self.stats.notes.push(format!("{location}: {message}"));
         if matches!(self.state, State::Pending(_)) {
             self.snap.error = Some(message);
             return self.emit(Status::Error, consumer);
         }
-        let _ = line;
         Ok(())
     }
 
