@@ -154,7 +154,7 @@ impl Assembler {
     }
 
     /// Frees what only reading needs (the record cache, up to
-    /// [`record::CACHE_BYTES`]): for outputs that, once the input ended,
+    /// `CACHE_BYTES`): for outputs that, once the input ended,
     /// need the interned stacks alone.
     pub fn release_caches(&mut self) {
         self.cache = StackCache::with_limit(0);

@@ -371,7 +371,7 @@ impl Aggregation {
     /// The lines of `--diff` (which the options must ask for): each key's
     /// mean per snapshot over the first and over the last window of complete
     /// snapshots (the options' `window`, by default [`default_window`]), made
-    /// of whole blocks as the [`window`] module says, keys of equal text
+    /// of whole blocks as the `window` module says, keys of equal text
     /// added before the division. With no complete snapshot, the first and
     /// the last partial one. Also returns how many snapshots each window holds.
     pub fn windows(&self) -> (Folded, Folded, [u64; 2]) {
