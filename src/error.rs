@@ -34,6 +34,16 @@ pub enum Error {
     Check(String),
 }
 
+/// `No such file or directory`, without Rust's ` (os error 2)`: how an I/O
+/// error reads in a message.
+pub fn io_message(error: &io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
 impl Error {
     /// An input error at `location` (`file:line`).
     pub fn input(location: impl Into<String>, message: impl Into<String>) -> Error {

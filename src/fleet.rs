@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
-use crate::error::Error;
+use crate::error::{Error, io_message};
 use crate::input::Source;
 
 /// How much of one source's output is held in memory before it goes to a
@@ -115,14 +115,6 @@ fn name_of(path: &Path) -> String {
         .or_else(|| file.strip_suffix(".txt"))
         .unwrap_or(file);
     file.to_string()
-}
-
-fn io_message(error: &io::Error) -> String {
-    let text = error.to_string();
-    match text.find(" (os error ") {
-        Some(at) => text[..at].to_string(),
-        None => text,
-    }
 }
 
 /// One source's output while it waits for its turn: in memory up to

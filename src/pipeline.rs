@@ -11,7 +11,7 @@
 use std::io::{self, Read};
 
 use crate::assemble::{Assembler, Consumer, Options};
-use crate::error::Error;
+use crate::error::{Error, io_message};
 use crate::input::gzip::{self, Sniffed};
 use crate::input::line::{LineReader, LineTooLong};
 use crate::input::{Source, interrupt};
@@ -127,13 +127,4 @@ pub(crate) fn read_error(error: io::Error, name: &str) -> Error {
         return Error::input(format!("{name}:{}", long.number), long.to_string());
     }
     Error::input(name, io_message(&error))
-}
-
-/// `No such file or directory`, without Rust's ` (os error 2)`.
-fn io_message(error: &io::Error) -> String {
-    let text = error.to_string();
-    match text.find(" (os error ") {
-        Some(at) => text[..at].to_string(),
-        None => text,
-    }
 }

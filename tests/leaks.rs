@@ -267,6 +267,11 @@ fn fail_if_for_ci() {
     assert_eq!(both.status.code(), Some(2));
 }
 
+/// N of a `NAME profile: total N` header.
+fn total_of(header: &str) -> u64 {
+    header.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
 /// Go 1.27's goroutineleak profiles, alone and taken each tick beside the
 /// goroutine profile, and debug=2 dumps marking goroutines `(leaked)`: the
 /// leaked column is what the runtime proved, and such a stack is listed even
@@ -297,15 +302,7 @@ fn the_runtime_proven_leaks_are_the_leaked_column() {
         "go1.27/leakprof/goroutineleak-debug1.txt",
     ))
     .unwrap();
-    let header: u64 = text
-        .lines()
-        .next()
-        .unwrap()
-        .rsplit(' ')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let header = total_of(text.lines().next().unwrap());
     let debug1 = leaked_of("go1.27/leakprof/goroutineleak-debug1.txt", &[]);
     assert_eq!(debug1.values().sum::<u64>(), header, "{debug1:?}");
     assert_eq!(debug1["main.(*Server).quote"], 205);
@@ -326,15 +323,11 @@ fn the_runtime_proven_leaks_are_the_leaked_column() {
     // profile's, and the growing stack is also a suspect by its growth.
     let mixed = leaked_of("go1.27/leakprof/prof-mixed.log", &[]);
     let text = String::from_utf8(common::fixture_bytes("go1.27/leakprof/prof-mixed.log")).unwrap();
-    let last: u64 = text
-        .lines()
-        .rfind(|l| l.starts_with("goroutineleak profile: total "))
-        .unwrap()
-        .rsplit(' ')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let last = total_of(
+        text.lines()
+            .rfind(|l| l.starts_with("goroutineleak profile: total "))
+            .unwrap(),
+    );
     assert_eq!(mixed.values().sum::<u64>(), last);
     let rows = suspects(&[&path("go1.27/leakprof/prof-mixed.log")], None);
     assert_eq!(rows[0][0], "main.(*Server).quote");

@@ -130,6 +130,13 @@ fn a_logger_timestamp_glued_to_a_profile_header_starts_a_snapshot() {
     assert_eq!(stderr(&out), "pp-totals: 3 snapshots: 3 complete\n");
 }
 
+/// The status pp-totals gives the one snapshot of `bytes`.
+fn status(bytes: &[u8]) -> String {
+    let out = run("pp-totals", &["-q"], Some(bytes.to_vec()));
+    let row = stdout(&out).lines().nth(1).unwrap().to_string();
+    row.split(',').nth(6).unwrap().to_string()
+}
+
 /// A CRLF profile whose last line lost only its `\n` was called `partial`
 /// though every record was there; a line cut inside its text still is.
 #[test]
@@ -139,17 +146,6 @@ fn a_crlf_profile_without_its_last_newline_is_complete() {
         .unwrap()
         .replace('\n', "\r\n")
         .into_bytes();
-    let status = |bytes: &[u8]| {
-        let out = run("pp-totals", &["-q"], Some(bytes.to_vec()));
-        stdout(&out)
-            .lines()
-            .nth(1)
-            .unwrap()
-            .split(',')
-            .nth(6)
-            .unwrap()
-            .to_string()
-    };
     assert_eq!(status(&crlf), "complete");
     // `…:746\r\n\r` (a blank last line) and `…:746\r` (the last frame line).
     assert_eq!(status(&crlf[..crlf.len() - 1]), "complete");
@@ -173,20 +169,9 @@ fn a_legacy_heap_header_is_judged_by_its_in_use_columns() {
     );
     let legacy = format!("heap profile: 3: 1280 [90067: 913766480] @ heap/1048576\n{rest}");
     let cut_in_use = format!("heap profile: 4: 1280 [67: 13766480] @ heap/1048576\n{rest}");
-    let status = |text: &str| {
-        let out = run("pp-totals", &["-q"], Some(text.as_bytes().to_vec()));
-        stdout(&out)
-            .lines()
-            .nth(1)
-            .unwrap()
-            .split(',')
-            .nth(6)
-            .unwrap()
-            .to_string()
-    };
-    assert_eq!(status(&text), "complete");
-    assert_eq!(status(&legacy), "complete");
-    assert_eq!(status(&cut_in_use), "partial");
+    assert_eq!(status(text.as_bytes()), "complete");
+    assert_eq!(status(legacy.as_bytes()), "complete");
+    assert_eq!(status(cut_in_use.as_bytes()), "partial");
 }
 
 /// `1 @ 0x493b61` (a goroutine not started yet) has no frame lines: it was

@@ -159,17 +159,11 @@ impl Sources {
 
 /// The first and last instant over every source, when every bucket has a time.
 fn time_range(sources: &Sources) -> Option<(f64, f64)> {
-    let mut range: Option<(f64, f64)> = None;
-    for view in &sources.views {
-        for b in view.series.buckets() {
-            let (first, last) = (seconds(b.first_time?), seconds(b.last_time?));
-            range = Some(match range {
-                None => (first, last),
-                Some((lo, hi)) => (lo.min(first), hi.max(last)),
-            });
-        }
-    }
-    range
+    let timed = (sources.views.iter())
+        .flat_map(|v| v.series.buckets())
+        .all(|b| b.first_time.is_some() && b.last_time.is_some());
+    let (first, last) = sources.time_span().filter(|_| timed)?;
+    Some((seconds(first), seconds(last)))
 }
 
 fn seconds(t: Timestamp) -> f64 {
