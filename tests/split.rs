@@ -424,7 +424,7 @@ fn the_documented_json_schema_is_the_output_schema() {
 /// minutes` in its header, and [least, most] once one had, the others
 /// counting 0: on the real Go 1.27 dump log, the `chan send` goroutines of
 /// the leak have no wait until snapshot 12, then `[chan send, 1 minutes]`
-/// next to the younger ones.
+/// next to the younger ones. `waited` counts the goroutines that said so.
 #[test]
 fn wait_minutes_are_null_without_a_wait() {
     let out = run(
@@ -453,5 +453,32 @@ fn wait_minutes_are_null_without_a_wait() {
         }
     }
     let text = fixture_bytes("go1.27/shop/prof-debug2.log");
-    assert!(String::from_utf8_lossy(&text).contains("[chan send, 1 minutes]"));
+    let text = String::from_utf8_lossy(&text);
+    assert!(text.contains("[chan send, 1 minutes]"));
+    // `waited`: every snapshot's sum is its headers that say `N minutes`.
+    let headers_with_a_wait: Vec<u64> = text
+        .split("\nFri ")
+        .map(|snap| {
+            snap.lines()
+                .filter(|l| l.starts_with("goroutine ") && l.contains(" minutes"))
+                .count() as u64
+        })
+        .collect();
+    let waited: Vec<u64> = snapshots
+        .iter()
+        .map(|snap| {
+            let records = snap["records"].as_array().unwrap();
+            for r in records {
+                let (count, waited) = (r["count"].as_u64().unwrap(), r["waited"].as_u64().unwrap());
+                assert!(waited <= count);
+                assert_eq!(
+                    waited == 0,
+                    r["wait_minutes"].is_null() || r["wait_minutes"][1] == 0
+                );
+            }
+            records.iter().map(|r| r["waited"].as_u64().unwrap()).sum()
+        })
+        .collect();
+    assert_eq!(waited, headers_with_a_wait);
+    assert!(waited.iter().any(|&w| w > 100));
 }

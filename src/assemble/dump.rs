@@ -245,6 +245,7 @@ impl Assembler {
                 record.values[0] += 1;
                 record.truncated |= goroutine.truncated;
                 record.wait_minutes = join_waits(record.wait_minutes, minutes);
+                record.waited += u32::from(minutes.is_some());
             }
             None => {
                 dump.groups.insert(key, self.snap.records.len());
@@ -253,6 +254,7 @@ impl Assembler {
                 record.state = goroutine.state;
                 record.creator = goroutine.creator;
                 record.wait_minutes = minutes.map(|m| (m, m));
+                record.waited = u32::from(minutes.is_some());
                 self.snap.push_record(record, b"");
             }
         }

@@ -91,7 +91,7 @@ fn options() -> OptionParser<SplitArgs> {
              `?debug=1` profiles), any Go text profile, or pp-split JSON lines, and writes \
              one JSON object per snapshot: {index, time, time_raw, kind, total, status, error, \
              sample_types, memstats, records: [{count, values, labels, truncated, state, \
-             wait_minutes, created_by, frames: [{func, file, line}]}]}. \
+             wait_minutes, waited, created_by, frames: [{func, file, line}]}]}. \
              index counts from 0; time is ISO 8601 (with an offset only where the input gave \
              one, or --tz); time_raw is the timestamp line as written; kind is goroutine, \
              threadcreate, goroutineleak, heap, allocs, block, mutex or a custom profile's name; \
@@ -106,9 +106,10 @@ fn options() -> OptionParser<SplitArgs> {
              ({} when none), truncated is true when the runtime cut the stack at its depth \
              limit, state is a dump's goroutine state (\"chan receive\") and wait_minutes its \
              [least, most] minutes blocked (a goroutine whose header has no \", N minutes\" \
-             counts 0; null when none of the record's has one) and created_by the function \
+             counts 0; null when none of the record's has one), waited how many of its goroutines \
+             had one (waited a minute or more), and created_by the function \
              that started its goroutines (`created by FUNC`: a dump groups goroutines by stack, \
-             state and creator; null when they had none), all three null for debug=1 profiles. Frames are leaf first; a frame known only by its address has \
+             state and creator; null when they had none), all four null for debug=1 profiles. Frames are leaf first; a frame known only by its address has \
              that address as func, \"\" as file and 0 as line; a record without frame lines \
              has none. \
              Selection applies --status, --since and --until, then --every, then --first or --last.",

@@ -6,7 +6,7 @@
 //!  "kind":"goroutine","total":55,"status":"complete","error":null,
 //!  "sample_types":["goroutine"],"memstats":{},
 //!  "records":[{"count":10,"values":[10],"labels":{"handler":"order"},"truncated":false,
-//!              "state":null,"wait_minutes":null,"created_by":null,
+//!              "state":null,"wait_minutes":null,"waited":null,"created_by":null,
 //!              "frames":[{"func":"main.(*Server).quote","file":"/home/dev/shop/server.go","line":75}]}]}
 //! ```
 //!
@@ -16,8 +16,9 @@
 //! (pprof's names: the profile's name for count profiles; alloc_objects,
 //! alloc_space, inuse_objects, inuse_space for heap; contentions, delay in
 //! nanoseconds for block and mutex). `state` and `wait_minutes` (least, most;
-//! null when no goroutine of the record had `, N minutes`) and `created_by` (the
-//! function of `created by FUNC`) come from debug=2 dumps, `memstats` from a heap profile's trailer (numbers
+//! null when no goroutine of the record had `, N minutes`), `waited` (how many
+//! of its goroutines had `, N minutes`; null outside dumps) and `created_by`
+//! (the function of `created by FUNC`) come from debug=2 dumps, `memstats` from a heap profile's trailer (numbers
 //! where the value is one). Bytes that are not UTF-8 are written as U+FFFD.
 //! Reading ignores `index` and `time` (the position in the new input and the
 //! parsed `time_raw` take their place) and unknown keys.
@@ -91,13 +92,15 @@ impl Serialize for RecordJson<'_> {
         let state = (record.state != 0).then(|| self.parent.interner.state_name(record.state));
         let creator =
             (record.creator != 0).then(|| self.parent.interner.creator_name(record.creator));
-        let mut map = serializer.serialize_map(Some(8))?;
+        let waited = (record.state != 0).then_some(record.waited);
+        let mut map = serializer.serialize_map(Some(9))?;
         map.serialize_entry("count", &record.count)?;
         map.serialize_entry("values", values)?;
         map.serialize_entry("labels", &labels)?;
         map.serialize_entry("truncated", &record.truncated)?;
         map.serialize_entry("state", &state)?;
         map.serialize_entry("wait_minutes", &record.wait_minutes)?;
+        map.serialize_entry("waited", &waited)?;
         map.serialize_entry("created_by", &creator)?;
         map.serialize_entry("frames", &FramesJson(self))?;
         map.end()
@@ -188,6 +191,8 @@ struct RecordIn {
     state: Option<String>,
     wait_minutes: Option<(u32, u32)>,
     #[serde(default)]
+    waited: Option<u32>,
+    #[serde(default)]
     created_by: Option<String>,
     #[serde(default)]
     frames: Vec<FrameIn>,
@@ -268,6 +273,13 @@ pub fn read_snapshot(
         new.truncated = record.truncated;
         new.state = record.state.map_or(0, |name| interner.state(&name));
         new.wait_minutes = record.wait_minutes;
+        // Lines written before `waited` existed: at least the goroutines
+        // their least wait says waited, else the one the most says did.
+        new.waited = record.waited.unwrap_or(match record.wait_minutes {
+            Some((least, _)) if least > 0 => record.count.min(u64::from(u32::MAX)) as u32,
+            Some((_, most)) => u32::from(most > 0),
+            None => 0,
+        });
         new.creator = record.created_by.map_or(0, |func| interner.creator(&func));
         snap.push_record(new, &labels);
     }
@@ -315,8 +327,37 @@ mod tests {
             interner: &interner,
         })
         .unwrap();
-        let expected = r#"{"index":7,"time":"2026-11-27T15:13:27","time_raw":"Fri Nov 27 15:13:27 IST 2026","kind":"goroutine","total":3,"status":"partial","error":null,"sample_types":["goroutine"],"memstats":{},"records":[{"count":2,"values":[2],"labels":{"a":"1\"","b":"2"},"truncated":true,"state":null,"wait_minutes":null,"created_by":null,"frames":[{"func":"main.leaf","file":"/a.go","line":3},{"func":"0x493b61","file":"","line":0}]},{"count":1,"values":[1],"labels":{},"truncated":false,"state":null,"wait_minutes":null,"created_by":null,"frames":[]}]}"#;
+        let expected = r#"{"index":7,"time":"2026-11-27T15:13:27","time_raw":"Fri Nov 27 15:13:27 IST 2026","kind":"goroutine","total":3,"status":"partial","error":null,"sample_types":["goroutine"],"memstats":{},"records":[{"count":2,"values":[2],"labels":{"a":"1\"","b":"2"},"truncated":true,"state":null,"wait_minutes":null,"waited":null,"created_by":null,"frames":[{"func":"main.leaf","file":"/a.go","line":3},{"func":"0x493b61","file":"","line":0}]},{"count":1,"values":[1],"labels":{},"truncated":false,"state":null,"wait_minutes":null,"waited":null,"created_by":null,"frames":[]}]}"#;
         assert_eq!(written, expected);
+    }
+
+    /// A dump record's `waited` is read and written back; a line written
+    /// before it existed gives the least its `wait_minutes` allow.
+    #[test]
+    fn waited_reads_back() {
+        let mut interner = Interner::new();
+        let mut snap = Snapshot::default();
+        let line = br#"{"status":"complete","records":[
+            {"count":4,"state":"chan send","wait_minutes":[1,4],"waited":3,"frames":[]},
+            {"count":4,"state":"chan send","wait_minutes":[2,5],"frames":[]},
+            {"count":4,"state":"select","wait_minutes":[0,5],"frames":[]},
+            {"count":4,"state":"select","wait_minutes":null,"frames":[]}]}"#;
+        read_snapshot(line, &mut interner, &mut snap).unwrap();
+        let waited: Vec<u32> = snap.records.iter().map(|r| r.waited).collect();
+        assert_eq!(waited, [3, 4, 1, 0]);
+        let written = serde_json::to_string(&SnapshotJson {
+            snapshot: &snap,
+            interner: &interner,
+        })
+        .unwrap();
+        assert!(
+            written.contains(r#""wait_minutes":[1,4],"waited":3,"#),
+            "{written}"
+        );
+        assert!(
+            written.contains(r#""wait_minutes":null,"waited":0,"#),
+            "{written}"
+        );
     }
 
     #[test]

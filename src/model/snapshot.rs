@@ -135,6 +135,10 @@ pub struct Record {
     pub state: u32,
     /// debug=2 dumps: the least and the most minutes the goroutines had waited.
     pub wait_minutes: Option<(u32, u32)>,
+    /// debug=2 dumps: how many of the goroutines had waited a minute or more
+    /// (their header says `, N minutes`); 0 otherwise. Goroutines that stay
+    /// blocked age past a minute; a stack's short-lived ones do not.
+    pub waited: u32,
     /// debug=2 dumps: the function that created the goroutines (`created by
     /// FUNC`), interned ([`Interner::creator`]); 0 for none (debug=1 profiles,
     /// goroutines the runtime started).
@@ -155,6 +159,7 @@ impl Record {
             truncated: false,
             state: 0,
             wait_minutes: None,
+            waited: 0,
             creator: 0,
             labels: 0..0,
         }
