@@ -304,13 +304,14 @@ fn hostile_suspects_are_escaped() {
     ));
 }
 
-/// A dump-based suspect shows its creator and its wait age.
+/// A dump-based suspect shows its creator and its wait age: 149 of the
+/// dump's `chan send` goroutines of `quote` say `1 minutes`.
 #[test]
 fn dump_suspects_show_creator_and_wait() {
     let dump = page(&["-q", &path("go1.27/shop/prof-debug2.log")], None);
     assert!(
         dump.contains(
-            "created by <code>main.(*Server).handleOrder.func1</code>; the oldest has waited 1 minute"
+            "created by <code>main.(*Server).handleOrder.func1</code>; 149 waited a minute or more, the oldest 1 minute<"
         ),
         "{dump}"
     );

@@ -19,7 +19,7 @@ fn suspects(args: &[&str], input: Option<Vec<u8>>) -> Vec<Vec<String>> {
     assert_eq!(
         lines.next(),
         Some(
-            "stack,first,last,peak,slope_per_min,score,rises,falls,since_index,z,leaked,creator,wait_minutes"
+            "stack,first,last,peak,slope_per_min,score,rises,falls,since_index,z,leaked,creator,wait_minutes,waited,evidence"
         )
     );
     lines
@@ -292,7 +292,7 @@ fn the_runtime_proven_leaks_are_the_leaked_column() {
                 let (stack, rest) = l.split_once(',').unwrap();
                 (
                     stack.to_string(),
-                    rest.rsplit(',').nth(2).unwrap().parse().unwrap(),
+                    rest.rsplit(',').nth(4).unwrap().parse().unwrap(),
                 )
             })
             .collect()
@@ -336,6 +336,17 @@ fn the_runtime_proven_leaks_are_the_leaked_column() {
         "it grows: {:?}",
         rows[0]
     );
+    assert_eq!(rows[0][14], "growth");
+    // The flat ones are listed by the runtime's proof alone.
+    assert!(rows.len() > 1);
+    for row in &rows[1..] {
+        assert_eq!(
+            (row[14].as_str(), row[5].as_str()),
+            ("leaked", "0.000"),
+            "{row:?}"
+        );
+        assert_ne!(row[10], "0");
+    }
     // --labels: each region's share, summing to the same.
     let labelled = leaked_of("go1.27/leakprof/prof-mixed.log", &["--labels"]);
     let quote: u64 = labelled
@@ -431,8 +442,11 @@ fn dumps_give_creator_and_wait_age() {
         let found = suspects(&[&path(log)], None);
         assert_eq!(found[0][0], "main.(*Server).quote", "{log}");
         assert_eq!(found[0][11], "main.(*Server).handleOrder.func1", "{log}");
-        // `[chan send, 1 minutes]` from snapshot 13 on.
+        // `[chan send, 1 minutes]` from snapshot 13 on; 149 of the last
+        // snapshot's quote goroutines say so. Its count rises by itself.
         assert_eq!(found[0][12], "1", "{log}");
+        assert_eq!(found[0][13], "149", "{log}");
+        assert_eq!(found[0][14], "growth", "{log}");
     }
     let first12 = run(
         "pp-split",
@@ -447,6 +461,7 @@ fn dumps_give_creator_and_wait_age() {
     );
     let found = suspects(&[], Some(first12.stdout));
     assert_eq!(found[0][12], "", "no goroutine had waited a minute yet");
+    assert_eq!(found[0][13], "", "nor can any have waited one");
     let plain = suspects(&[&path("go1.27/shop/prof.log")], None);
-    assert_eq!(&plain[0][11..], ["", ""]);
+    assert_eq!(&plain[0][11..], ["", "", "", "growth"]);
 }

@@ -6,7 +6,9 @@
 //! Every scenario without a leak must give no suspect; every leak must put
 //! the true stack first. `scenario_table` prints the detection delay (the
 //! fewest snapshots after the leak began from which the true stack is
-//! listed first) and how many suspects each scenario lists.
+//! listed first) and how many suspects each scenario lists. The dump
+//! scenarios are debug=2 dumps built from the real goroutines of the shop's
+//! dump, where wait ages (`, N minutes`) are the evidence.
 
 mod common;
 
@@ -60,13 +62,25 @@ impl Rng {
 /// One snapshot's counts: (record index, labels or "", count).
 type Counts = Vec<(usize, String, u64)>;
 
-/// A log of the snapshots, `period` seconds apart. `None` is a date line
-/// with nothing after it (the program unreachable).
-fn log(records: &[(u64, String)], period: u64, snapshots: &[Option<Counts>]) -> Vec<u8> {
-    let mut out = String::new();
-    for (i, counts) in snapshots.iter().enumerate() {
-        out.push_str(&format!("{}\n", 1_795_000_000 + i as u64 * period));
-        let Some(counts) = counts else { continue };
+/// The snapshots' text, `period` seconds apart, each with its date line.
+/// `None` is a date line with nothing after it (the program unreachable).
+fn render(records: &[(u64, String)], period: u64, snapshots: &[Option<Counts>]) -> Vec<String> {
+    snapshots
+        .iter()
+        .enumerate()
+        .map(|(i, counts)| snapshot(records, i as u64 * period, counts.as_ref()))
+        .collect()
+}
+
+/// A log of `snapshots`.
+fn log(snapshots: &[String]) -> Vec<u8> {
+    snapshots.concat().into_bytes()
+}
+
+/// One snapshot's text, `at` seconds into the log.
+fn snapshot(records: &[(u64, String)], at: u64, counts: Option<&Counts>) -> String {
+    let mut out = format!("{}\n", 1_795_000_000 + at);
+    if let Some(counts) = counts {
         let total: u64 = counts.iter().map(|c| c.2).sum();
         out.push_str(&format!("goroutine profile: total {total}\n"));
         for (record, labels, count) in counts {
@@ -83,7 +97,7 @@ fn log(records: &[(u64, String)], period: u64, snapshots: &[Option<Counts>]) -> 
             out.push_str("\n\n");
         }
     }
-    out.into_bytes()
+    out
 }
 
 /// The service at rest: every record Poisson around its real count.
@@ -98,8 +112,8 @@ fn at_rest(records: &[(u64, String)], rng: &mut Rng, skip: &[usize]) -> Counts {
 /// when there is no leak), the snapshot the leak begins at, extra flags.
 struct Scenario {
     name: &'static str,
-    snapshots: Vec<Option<Counts>>,
-    period: u64,
+    /// Each snapshot's text, with its date line.
+    snapshots: Vec<String>,
     leak: Option<&'static str>,
     leak_from: usize,
     args: Vec<&'static str>,
@@ -132,10 +146,9 @@ fn scenarios() -> Vec<Scenario> {
     let greet = record_of(&records, "main.awaitGreeting");
     let mut rng = Rng(0x5eed_1234_abcd_0001);
     let mut all = Vec::new();
-    let plain = |name, snapshots, period| Scenario {
+    let plain = |name, snapshots: Vec<Option<Counts>>, period| Scenario {
         name,
-        snapshots,
-        period,
+        snapshots: render(&records, period, &snapshots),
         leak: None,
         leak_from: 0,
         args: Vec::new(),
@@ -260,6 +273,168 @@ fn scenarios() -> Vec<Scenario> {
         ..plain("a leak in one label value (--labels)", tenants, 1)
     });
     all.extend(restarts(&records, &mut rng, worker, greet));
+    all.extend(dump_scenarios(&mut rng));
+    all
+}
+
+/// The goroutines of the real debug=2 dump of the shop
+/// (`tests/fixtures/go1.19/shop/snapshots/goroutine-debug2.txt`), one per
+/// distinct list of functions, without the shop's own leak
+/// (`main.(*Server).quote`): each one's state without its wait, and the text
+/// after its header line (frames, `created by`).
+fn real_goroutines() -> Vec<(String, String)> {
+    let dump = std::fs::read_to_string(path("go1.19/shop/snapshots/goroutine-debug2.txt")).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    let mut goroutines = Vec::new();
+    for block in dump.split("\n\n").filter(|b| b.starts_with("goroutine ")) {
+        let (header, body) = block.trim_end().split_once('\n').unwrap();
+        let state = header.split_once('[').unwrap().1;
+        let state = state.split([',', ']']).next().unwrap();
+        let functions: Vec<&str> = body
+            .lines()
+            .filter(|l| !l.starts_with('\t'))
+            .map(|l| l.split('(').next().unwrap())
+            .collect();
+        if !body.contains("main.(*Server).quote") && seen.insert(functions) {
+            goroutines.push((state.to_string(), body.to_string()));
+        }
+    }
+    goroutines
+}
+
+/// A dump `at` seconds into the log: `goroutines` are (real goroutine, the
+/// second it began to wait); one blocked a minute or more says `, N minutes`
+/// as Go writes it.
+fn dump(real: &[(String, String)], at: u64, goroutines: &[(usize, u64)]) -> String {
+    let mut out = format!("{}\n", 1_795_000_000 + at);
+    for (id, &(g, since)) in goroutines.iter().enumerate() {
+        let (state, body) = &real[g];
+        let minutes = (at - since) / 60;
+        let wait = match minutes {
+            0 => String::new(),
+            m => format!(", {m} minutes"),
+        };
+        out.push_str(&format!(
+            "goroutine {} [{state}{wait}]:\n{body}\n\n",
+            id + 1
+        ));
+    }
+    out
+}
+
+/// Dumps every 30 s for 30 minutes (`debug=2`), where the wait ages are the
+/// evidence: the shop at rest (its background goroutines, waiting since the
+/// start, and the profiler's own), plus what each scenario adds.
+fn dump_scenarios(rng: &mut Rng) -> Vec<Scenario> {
+    let real = real_goroutines();
+    let of = |function: &str| {
+        real.iter()
+            .position(|(_, body)| body.contains(&format!("{function}(")))
+            .unwrap_or_else(|| panic!("no goroutine of {function}"))
+    };
+    let (reader, pool, reserver) = (
+        of("net/http.readRequest"),
+        of("example.com/shop/queue.Consume[...]"),
+        of("sync.runtime_SemacquireMutex"),
+    );
+    let profiler = of("runtime/pprof.writeGoroutineStacks");
+    let at_rest = |at: u64, skip: &[usize]| -> Vec<(usize, u64)> {
+        (0..real.len())
+            .filter(|g| !skip.contains(g))
+            .map(|g| (g, if g == profiler { at } else { 0 }))
+            .collect()
+    };
+    // Requests waiting to be read: Poisson(15) connections, each waiting
+    // for less than the 30 s since the last dump.
+    let traffic = |rng: &mut Rng, at: u64| -> Vec<(usize, u64)> {
+        (0..rng.poisson(15.0))
+            .map(|_| (reader, at - (rng.unit() * 29.0) as u64))
+            .collect()
+    };
+    let times = (0..60u64).map(|i| 30 * i);
+    let scenario = |name, snapshots, leak| Scenario {
+        name,
+        snapshots,
+        leak,
+        leak_from: 0,
+        args: Vec::new(),
+    };
+    let mut all = Vec::new();
+    // One connection a minute is never answered, on the same stack as the
+    // traffic: only its goroutines' growing waits set it apart.
+    let hidden = times
+        .clone()
+        .map(|at| {
+            let mut g = at_rest(at, &[reader, pool]);
+            g.extend(traffic(rng, at));
+            g.extend((1..=at / 60).map(|k| (reader, 60 * k)));
+            dump(&real, at, &g)
+        })
+        .collect();
+    all.push(scenario(
+        "dumps: a leak hidden in its stack's traffic",
+        hidden,
+        Some("net/http.readRequest"),
+    ));
+    // Idle workers and keep-alive connections blocked since the start, and
+    // the traffic: old waits, no leak.
+    let idle = times
+        .clone()
+        .map(|at| {
+            let mut g = at_rest(at, &[reader]);
+            g.extend((0..5).map(|_| (reader, 0)));
+            g.extend(traffic(rng, at));
+            dump(&real, at, &g)
+        })
+        .collect();
+    all.push(scenario(
+        "dumps: idle workers, keep-alive connections",
+        idle,
+        None,
+    ));
+    // Ten workers started over the first 2 minutes, then idle for ever:
+    // their waits pass a minute one after another, then stay.
+    let warming = times
+        .clone()
+        .map(|at| {
+            let mut g = at_rest(at, &[pool]);
+            g.extend(
+                (0..10)
+                    .map(|k| 12 * k)
+                    .filter(|&s| s <= at)
+                    .map(|s| (pool, s)),
+            );
+            g.extend(traffic(rng, at));
+            dump(&real, at, &g)
+        })
+        .collect();
+    all.push(scenario(
+        "dumps: a pool that warms up, then waits",
+        warming,
+        None,
+    ));
+    // Slow requests: 3 arrive per 30 s and each waits 1 to 3 minutes for
+    // the inventory lock, then finishes.
+    let mut slow: Vec<(u64, u64)> = Vec::new();
+    let finishing = times
+        .clone()
+        .map(|at| {
+            for _ in 0..rng.poisson(3.0) {
+                let since = at.saturating_sub((rng.unit() * 29.0) as u64);
+                slow.push((since, since + 60 + (rng.unit() * 120.0) as u64));
+            }
+            slow.retain(|&(_, end)| end > at);
+            let mut g = at_rest(at, &[reserver]);
+            g.extend(slow.iter().map(|&(since, _)| (reserver, since)));
+            g.extend(traffic(rng, at));
+            dump(&real, at, &g)
+        })
+        .collect();
+    all.push(scenario(
+        "dumps: slow requests that finish",
+        finishing,
+        None,
+    ));
     all
 }
 
@@ -293,10 +468,9 @@ fn restarts(
         c.push((greet, String::new(), 2 + (i - run_start) as u64));
         leaking.push(Some(c));
     }
-    let scenario = |name, snapshots, leak| Scenario {
+    let scenario = |name, snapshots: Vec<Option<Counts>>, leak| Scenario {
         name,
-        snapshots,
-        period: 1,
+        snapshots: render(records, 1, &snapshots),
         leak,
         leak_from: 0,
         args: Vec::new(),
@@ -312,19 +486,18 @@ fn restarts(
 }
 
 /// The rank of the true stack among the suspects of the first `k` snapshots.
-fn first_is_true(s: &Scenario, k: usize, records: &[(u64, String)]) -> bool {
-    let found = suspects(log(records, s.period, &s.snapshots[..k]), &s.args);
+fn first_is_true(s: &Scenario, k: usize) -> bool {
+    let found = suspects(log(&s.snapshots[..k]), &s.args);
     matches!(found, Ok(rows) if rows.first().is_some_and(|r| r[0].contains(s.leak.unwrap())))
 }
 
 #[test]
 fn scenario_table() {
-    let records = real_records();
     let mut table =
         String::from("scenario | truth | detection delay (snapshots) | suspects listed\n");
     let mut wrong = Vec::new();
     for s in scenarios() {
-        let found = suspects(log(&records, s.period, &s.snapshots), &s.args);
+        let found = suspects(log(&s.snapshots), &s.args);
         let listed = match &found {
             Ok(rows) => rows.len().to_string(),
             Err(line) => format!("cannot judge ({})", line.trim()),
@@ -344,7 +517,7 @@ fn scenario_table() {
                 }
                 let from = s.leak_from.max(4) + 1;
                 (from..=s.snapshots.len())
-                    .find(|&k| first_is_true(&s, k, &records))
+                    .find(|&k| first_is_true(&s, k))
                     .map_or("never".to_string(), |k| (k - s.leak_from).to_string())
             }
         };
@@ -366,7 +539,7 @@ fn three_snapshots_cannot_judge() {
     let snaps: Vec<_> = (0..3)
         .map(|_| Some(at_rest(&records, &mut rng, &[])))
         .collect();
-    let log = log(&records, 1, &snaps);
+    let log = log(&render(&records, 1, &snaps));
     let output = run("pp-totals", &["-q", "--leaks"], Some(log.clone()));
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(stdout(&output), "");
@@ -391,10 +564,67 @@ fn a_restart_row_describes_the_current_run() {
     let greet = record_of(&records, "main.awaitGreeting");
     let mut rng = Rng(11);
     let leaking = restarts(&records, &mut rng, worker, greet).pop().unwrap();
-    let rows = suspects(log(&records, 1, &leaking.snapshots), &[]).unwrap();
+    let rows = suspects(log(&leaking.snapshots), &[]).unwrap();
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert!(rows[0][0].contains("main.awaitGreeting"));
     // first, last: the second run's 2 and 37; since_index: its first snapshot.
     assert_eq!(&rows[0][1..3], ["2", "37"]);
     assert_eq!(rows[0][8], "44", "since_index");
+}
+
+/// The same dumps without their `, N minutes`: the counts alone.
+fn without_waits(snapshots: &[String]) -> Vec<String> {
+    let strip = |line: &str| -> String {
+        let wait = line
+            .find(", ")
+            .filter(|_| line.starts_with("goroutine "))
+            .and_then(|at| Some(at..at + line[at..].find(" minutes")? + " minutes".len()));
+        match wait {
+            Some(wait) => format!("{}{}\n", &line[..wait.start], &line[wait.end..]),
+            None => format!("{line}\n"),
+        }
+    };
+    snapshots
+        .iter()
+        .map(|s| s.lines().map(strip).collect())
+        .collect()
+}
+
+/// Wait age is evidence: in the dumps where one connection a minute is never
+/// answered, on a stack with its own traffic, the goroutines that waited a
+/// minute or more name the leak long before the count can; without the
+/// waits the same dumps give nothing then. The page says why.
+#[test]
+fn wait_age_finds_a_leak_the_count_cannot() {
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let hidden = dump_scenarios(&mut rng).remove(0);
+    assert!(hidden.name.contains("hidden"));
+    let k = (5..=hidden.snapshots.len())
+        .find(|&k| first_is_true(&hidden, k))
+        .expect("found");
+    let rows = suspects(log(&hidden.snapshots[..k]), &[]).unwrap();
+    let header = "stack,first,last,peak,slope_per_min,score,rises,falls,since_index,z,leaked,creator,wait_minutes,waited,evidence";
+    let column = |name: &str| header.split(',').position(|c| c == name).unwrap();
+    assert_eq!(rows[0][column("evidence")], "wait", "{rows:?}");
+    // At k dumps, t = 30 (k - 1) s, the connections of minutes 1 to
+    // (t - 60) / 60 have waited a minute or more.
+    let t = 30 * (k as u64 - 1);
+    assert_eq!(rows[0][column("waited")], ((t - 60) / 60).to_string());
+    assert_eq!(rows[0][column("creator")], "net/http.(*Server).Serve");
+    let blind = without_waits(&hidden.snapshots);
+    assert!(!log(&blind).windows(8).any(|w| w == b" minutes"));
+    assert_eq!(
+        suspects(log(&blind[..k]), &[]).unwrap(),
+        Vec::<Vec<String>>::new(),
+        "the count alone is too noisy at {k} dumps"
+    );
+    let blind_delay = (k..=blind.len()).find(|&n| {
+        matches!(suspects(log(&blind[..n]), &[]), Ok(rows) if rows.first().is_some_and(|r| r[0].contains("net/http.readRequest")))
+    });
+    println!("wait age: {k} dumps; counts alone: {blind_delay:?}");
+    let page = common::page(&["--title", "dumps"], Some(log(&hidden.snapshots[..k])));
+    assert!(
+        page.contains("<strong>their number rises</strong>"),
+        "the page says the waits are the evidence"
+    );
 }

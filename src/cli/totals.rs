@@ -16,11 +16,12 @@ struct TotalsArgs {
     #[bpaf(long("by"), argument("KEY"))]
     by: Option<ByKey>,
     /// Write the leak suspects instead, ranked, at the end of input:
-    /// `stack,first,last,peak,slope_per_min,score,rises,falls,since_index,z,leaked,creator,wait_minutes`
+    /// `stack,first,last,peak,slope_per_min,score,rises,falls,since_index,z,leaked,creator,wait_minutes,waited,evidence`
     /// (see below; from dumps, creator is the `created by` function of most of the stack's
-    /// goroutines and wait_minutes the most minutes one had waited, at the last snapshot with
-    /// the stack, both empty otherwise); nothing, with a line on stderr, when the input is
-    /// too short to judge.
+    /// goroutines, wait_minutes the most minutes one had waited and waited how many had
+    /// waited a minute or more, at the last snapshot with the stack, all three empty
+    /// otherwise; evidence is growth, wait or leaked); nothing, with a line on stderr, when
+    /// the input is too short to judge.
     #[bpaf(long("leaks"))]
     leaks: bool,
     /// Exit with status 3 when CHECK holds at the end of input, naming it on stderr. CHECK
@@ -85,9 +86,15 @@ fn options() -> OptionParser<TotalsArgs> {
              2.33 (one-sided p about 0.01: a rank test, measured against the stack's own noise), \
              (2) it still rises over the latter half of the buckets (Mann-Kendall S and \
              Theil-Sen slope above 0: a pool that warmed up and stays flat, a backlog that \
-             drained, a batch that ended are not leaks), and (3) its Theil-Sen rise over the run \
+             drained, a batch that ended are not leaks), (3) its Theil-Sen rise over the run \
              is at least 2 and at least 2 times the square root of its mean count (more than \
-             Poisson noise). The score is that slope per minute; z is the Mann-Kendall score. \
+             Poisson noise), and (4) it never fell below its running peak by more than half its \
+             rise and 4 times the square root of its mean (a sawtooth is not a leak). In \
+             debug=2 dumps, where goroutines blocked a minute or more say so, a stack whose \
+             count fails these rules is still a suspect when the number of its goroutines that \
+             waited a minute or more passes them (evidence wait): leaked goroutines age and \
+             stay, the traffic on the same stack does not. The score is the slope per minute \
+             of the series that passed; z is its Mann-Kendall score. \
              It takes at least 5 snapshots over at least 4 s to judge: on less, --leaks writes \
              nothing but a line on stderr and a --fail-if on suspects exits 1. Goroutines the \
              runtime proved leaked (goroutineleak profiles, alone or taken each tick beside the \

@@ -25,7 +25,18 @@
 //!    square root of its mean: a sawtooth of batches that fill and empty is
 //!    not a leak, however its last tooth ends.
 //!
-//! Its score is that Theil–Sen slope per minute. A run shorter than
+//! **Wait age.** In debug=2 dumps a goroutine blocked for a minute or more
+//! says so (`[chan send, 3 minutes]`). Leaked goroutines age past a minute
+//! and stay; a stack's short-lived goroutines never do, so the number of its
+//! goroutines that have waited a minute or more (its `waited` count) is the
+//! leak without the stack's traffic. A stack whose count is too noisy to
+//! pass the rules is a suspect when its waited count, bucketed the same way,
+//! passes all four (rule 4 on its bucket means): an idle pool that aged past
+//! a minute together is one step, not a rise, and a keep-alive connection
+//! that waits for ever is flat.
+//!
+//! Its score is that Theil–Sen slope per minute: of its count, or, when only
+//! its waited count proves the rise, of that. A run shorter than
 //! [`MIN_SNAPSHOTS`] snapshots or [`MIN_SECONDS`] seconds cannot be judged:
 //! [`LeakTracker::cannot_judge`] says so, rather than "no leak". The
 //! profiler's own goroutine (`net/http/pprof.*`, `runtime/pprof.write*`) is
@@ -103,7 +114,6 @@ pub struct Suspect {
     /// Goroutines of this stack the runtime proved leaked, at the last
     /// goroutineleak profile or dump that said.
     pub leaked: u64,
-    /// Its mean count per bucket of the run, oldest first (at most
     /// Dumps: the function that created most of its goroutines (interned,
     /// `Interner::creator_name`), at the last snapshot that had the stack;
     /// 0 for none (debug=1 profiles).
@@ -113,8 +123,38 @@ pub struct Suspect {
     /// had waited a minute. Goroutines blocked for longer and longer are the
     /// evidence a person looks for beside the count.
     pub wait_minutes: Option<u32>,
+    /// Dumps: how many of its goroutines had waited a minute or more, at the
+    /// last snapshot that had the stack.
+    pub waited: u64,
+    /// What makes it a suspect; with [`Evidence::Wait`], `score` and `z` are
+    /// those of its waited count.
+    pub evidence: Evidence,
+    /// Its mean count per bucket of the run, oldest first (at most
     /// [`BUCKETS`] points); empty when not asked for.
     pub sparkline: Vec<u64>,
+}
+
+/// What makes a stack a suspect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evidence {
+    /// Its count rose (rules 1 to 4 of the module documentation).
+    Growth,
+    /// Its count is too noisy to tell, but its goroutines that have waited a
+    /// minute or more rose (see the module documentation, *Wait age*).
+    Wait,
+    /// It does not grow, but the runtime proved some of its goroutines leaked.
+    Leaked,
+}
+
+impl Evidence {
+    /// Its name in pp-totals' `evidence` column: `growth`, `wait`, `leaked`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Evidence::Growth => "growth",
+            Evidence::Wait => "wait",
+            Evidence::Leaked => "leaked",
+        }
+    }
 }
 
 /// One stack's state in the current run.
@@ -138,6 +178,10 @@ struct Track {
     creator: u32,
     creator_count: u64,
     wait_minutes: Option<u32>,
+    waited: u64,
+    /// Dumps: its waited counts summed per bucket, like `sums`; allocated
+    /// when one of its goroutines first waited a minute.
+    aged: Option<Box<[f32; BUCKETS]>>,
     /// `snapshots + 1` when those were read; 0 = never.
     evidence_at: u64,
     /// The verdict of the last judged run; boxed, as few stacks have one.
@@ -205,6 +249,9 @@ pub struct LeakTracker {
     restarts: Vec<u64>,
     sparklines: bool,
     counts: Vec<Option<u64>>,
+    /// Dumps: the waited counts of this snapshot's keys (empty until a
+    /// goroutine has waited a minute).
+    waited: Vec<u64>,
     touched: Vec<u32>,
     leaked_touched: Vec<u32>,
     snapshots: u64,
@@ -226,6 +273,7 @@ impl LeakTracker {
             restarts: Vec::new(),
             sparklines,
             counts: Vec::new(),
+            waited: Vec::new(),
             touched: Vec::new(),
             leaked_touched: Vec::new(),
             snapshots: 0,
@@ -304,6 +352,12 @@ impl LeakTracker {
                 0
             });
             *count += record.values[value];
+            if record.waited > 0 {
+                if key >= self.waited.len() {
+                    self.waited.resize(key + 1, 0);
+                }
+                self.waited[key] += u64::from(record.waited);
+            }
         }
         let ordinal = self.run.snapshots;
         if ordinal / self.run.width >= BUCKETS as u64 {
@@ -314,7 +368,8 @@ impl LeakTracker {
         // Stacks seen before but absent now fall to 0.
         for &key in &touched {
             let count = self.counts[key as usize].take().unwrap_or(0);
-            self.touch(key, count, ordinal);
+            let waited = self.waited.get_mut(key as usize).map_or(0, std::mem::take);
+            self.touch(key, count, waited, ordinal);
         }
         touched.clear();
         self.touched = touched;
@@ -334,7 +389,9 @@ impl LeakTracker {
             track.creator = 0;
             track.creator_count = 0;
             track.wait_minutes = None;
+            track.waited = 0;
         }
+        track.waited += u64::from(record.waited);
         if record.creator != 0 && record.count > track.creator_count {
             track.creator = record.creator;
             track.creator_count = record.count;
@@ -402,6 +459,7 @@ impl LeakTracker {
                     leaked: track.leaked,
                     creator: track.creator,
                     wait_minutes: track.wait_minutes,
+                    waited: track.waited,
                     ..*best
                 },
                 None if track.leaked > 0 => Suspect {
@@ -419,6 +477,8 @@ impl LeakTracker {
                     leaked: track.leaked,
                     creator: track.creator,
                     wait_minutes: track.wait_minutes,
+                    waited: track.waited,
+                    evidence: Evidence::Leaked,
                     sparkline: Vec::new(),
                 },
                 None => continue,
@@ -448,7 +508,7 @@ impl LeakTracker {
         }
     }
 
-    fn touch(&mut self, key: u32, count: u64, ordinal: u64) {
+    fn touch(&mut self, key: u32, count: u64, waited: u64, ordinal: u64) {
         let slot = key as usize;
         if slot >= self.tracks.len() {
             self.tracks.resize_with(slot + 1, Track::default);
@@ -483,6 +543,9 @@ impl LeakTracker {
             track.sums.resize(bucket + 1, 0.0);
         }
         track.sums[bucket] += count as f32;
+        if waited > 0 || track.aged.is_some() {
+            track.aged.get_or_insert_with(|| Box::new([0.0; BUCKETS]))[bucket] += waited as f32;
+        }
     }
 
     /// Judges every stack on the run that ends, when it can be judged (its
@@ -507,6 +570,7 @@ impl LeakTracker {
                 creator: track.creator,
                 creator_count: track.creator_count,
                 wait_minutes: track.wait_minutes,
+                waited: track.waited,
                 evidence_at: track.evidence_at,
                 ..Track::default()
             };
@@ -519,6 +583,12 @@ fn compact(track: &mut Track, width: u64) {
     track.width = track.width.max(1);
     while u64::from(track.width) < width {
         track.sums = merge_pairs(&track.sums, |a, b| a + b);
+        if let Some(aged) = &mut track.aged {
+            for i in 0..BUCKETS / 2 {
+                aged[i] = aged[2 * i] + aged[2 * i + 1];
+            }
+            aged[BUCKETS / 2..].fill(0.0);
+        }
         track.width *= 2;
     }
 }
@@ -526,12 +596,64 @@ fn compact(track: &mut Track, width: u64) {
 /// The suspect a track makes over `run`, if it is one (see the module
 /// documentation); its stack is named by the caller.
 fn judge(track: &Track, run: &Run, sparkline: bool) -> Option<Suspect> {
-    let width = run.width as f64;
     let buckets = run.snapshots.div_ceil(run.width) as usize;
+    let means = bucket_means(&track.sums, run, buckets);
+    let present_to_end = u64::from(track.seen) == run.snapshots;
+    let give_back = if present_to_end {
+        track.give_back
+    } else {
+        track.peak
+    };
+    let counted = growth(&means, give_back as f64, run);
+    let (rise, z, evidence) = match counted {
+        Some((rise, z)) => (rise, z, Evidence::Growth),
+        None => {
+            let aged = bucket_means(track.aged.as_deref()?, run, buckets);
+            let (rise, z) = growth(&aged, means_give_back(&aged), run)?;
+            (rise, z, Evidence::Wait)
+        }
+    };
+    let span = (run.snapshots - 1) as f64;
+    let seconds = run.seconds().filter(|s| *s > 0.0).unwrap_or(span.max(1.0));
+    let per_minute = |rise: f64| rise / seconds * 60.0;
+    let slope_per_minute = if evidence == Evidence::Wait {
+        per_minute(theil_sen(&means) / run.width as f64 * span)
+    } else {
+        per_minute(rise)
+    };
+    Some(Suspect {
+        stack: String::new(),
+        stack_id: StackId::EMPTY,
+        first: track.first,
+        last: if present_to_end { track.last_count } else { 0 },
+        peak: track.peak,
+        slope_per_minute,
+        score: per_minute(rise),
+        rises: u64::from(track.rises),
+        falls: u64::from(track.falls),
+        z,
+        since_index: run.since_index,
+        leaked: 0,
+        creator: 0,
+        wait_minutes: None,
+        waited: 0,
+        evidence,
+        sparkline: if sparkline {
+            means.iter().map(|m| m.round() as u64).collect()
+        } else {
+            Vec::new()
+        },
+    })
+}
+
+/// The mean per snapshot of each of the run's `buckets` buckets of `sums`
+/// (the last one may hold fewer snapshots).
+fn bucket_means(sums: &[f32], run: &Run, buckets: usize) -> Vec<f64> {
+    let width = run.width as f64;
     let in_last = run.snapshots - (buckets as u64 - 1) * run.width;
-    let means: Vec<f64> = (0..buckets)
+    (0..buckets)
         .map(|b| {
-            let sum = f64::from(track.sums.get(b).copied().unwrap_or(0.0));
+            let sum = f64::from(sums.get(b).copied().unwrap_or(0.0));
             let points = if b + 1 == buckets {
                 in_last as f64
             } else {
@@ -539,8 +661,16 @@ fn judge(track: &Track, run: &Run, sparkline: bool) -> Option<Suspect> {
             };
             sum / points
         })
-        .collect();
-    let (_, z) = mann_kendall(&means);
+        .collect()
+}
+
+/// Rules 1 to 4 of the module documentation on a series of bucket means
+/// whose deepest fall below its running peak is `give_back`: its rise over
+/// the run (the Theil–Sen slope times the run's length) and its
+/// Mann–Kendall score, when it is a growth.
+fn growth(means: &[f64], give_back: f64, run: &Run) -> Option<(f64, f64)> {
+    let buckets = means.len();
+    let (_, z) = mann_kendall(means);
     if z < MIN_Z {
         return None;
     }
@@ -549,50 +679,28 @@ fn judge(track: &Track, run: &Run, sparkline: bool) -> Option<Suspect> {
     if tail_s <= 0 || theil_sen(tail) <= 0.0 {
         return None;
     }
-    let slope_per_bucket = theil_sen(&means);
     // Bucket centres are `width` snapshots apart (the last one less).
     let span = (run.snapshots - 1) as f64;
-    let rise = slope_per_bucket / width * span;
+    let rise = theil_sen(means) / run.width as f64 * span;
     let mean = means.iter().sum::<f64>() / buckets as f64;
     if rise < MIN_GROWTH || rise < NOISE_SIGMAS * mean.sqrt() {
         return None;
     }
-    let give_back = if u64::from(track.seen) == run.snapshots {
-        track.give_back
-    } else {
-        track.peak
-    };
-    if give_back as f64 > (MAX_GIVE_BACK * rise).max(GIVE_BACK_SIGMAS * mean.sqrt()) {
+    if give_back > (MAX_GIVE_BACK * rise).max(GIVE_BACK_SIGMAS * mean.sqrt()) {
         return None;
     }
-    let seconds = run.seconds().filter(|s| *s > 0.0).unwrap_or(span.max(1.0));
-    let slope_per_minute = rise / seconds * 60.0;
-    let last = if u64::from(track.seen) == run.snapshots {
-        track.last_count
-    } else {
-        0
-    };
-    Some(Suspect {
-        stack: String::new(),
-        stack_id: StackId::EMPTY,
-        first: track.first,
-        last,
-        peak: track.peak,
-        slope_per_minute,
-        score: slope_per_minute,
-        rises: u64::from(track.rises),
-        falls: u64::from(track.falls),
-        z,
-        since_index: run.since_index,
-        leaked: 0,
-        creator: 0,
-        wait_minutes: None,
-        sparkline: if sparkline {
-            means.iter().map(|m| m.round() as u64).collect()
-        } else {
-            Vec::new()
-        },
-    })
+    Some((rise, z))
+}
+
+/// The deepest fall of `means` below their running peak.
+fn means_give_back(means: &[f64]) -> f64 {
+    let mut peak = f64::MIN;
+    let mut deepest = 0.0f64;
+    for &m in means {
+        peak = peak.max(m);
+        deepest = deepest.max(peak - m);
+    }
+    deepest
 }
 
 /// The goroutine that writes the profile is in every snapshot, and never a leak.

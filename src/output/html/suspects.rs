@@ -22,7 +22,7 @@ use super::escape;
 use super::page::Report;
 use super::top::frame_list;
 use super::tree::Columns;
-use crate::analysis::leak::{MIN_SECONDS, MIN_SNAPSHOTS, MIN_Z, Suspect};
+use crate::analysis::leak::{Evidence, MIN_SECONDS, MIN_SNAPSHOTS, MIN_Z, Suspect};
 use crate::analysis::{StackNamer, Stacks};
 use crate::model::Interner;
 
@@ -145,7 +145,8 @@ pub fn render(report: &Report<'_>, out: &mut String) {
         out,
         "<p class=\"note\">Stacks (by function name) whose {unit} keep rising over these {} \
          snapshots, more than their own noise (Mann–Kendall z ≥ {MIN_Z}, still rising over \
-         the latter half), steepest first: the ranking of <code>pp-totals --leaks</code>; and \
+         the latter half; in dumps, or the number of their goroutines blocked a minute or \
+         more), steepest first: the ranking of <code>pp-totals --leaks</code>; and \
          stacks whose goroutines the runtime proved <strong>leaked</strong> (goroutineleak \
          profiles, <code>(leaked)</code> in dumps). <em>first</em>, <em>last</em> and \
          <em>peak</em> are {unit} in the current run; the line is its mean over each stretch \
@@ -191,7 +192,16 @@ fn evidence(out: &mut String, suspect: &Suspect, interner: &Interner) {
             out.push_str("; ");
         }
         let s = if minutes == 1 { "" } else { "s" };
-        let _ = write!(out, "the oldest has waited {minutes} minute{s}");
+        let _ = write!(
+            out,
+            "{} waited a minute or more, the oldest {minutes} minute{s}",
+            suspect.waited
+        );
+        if suspect.evidence == Evidence::Wait {
+            out.push_str(
+                "; <strong>their number rises</strong> (the stack's count alone is too noisy to tell)",
+            );
+        }
     }
     out.push_str("</div>");
 }

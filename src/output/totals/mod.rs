@@ -225,7 +225,7 @@ impl<W: Write> Consumer for Totals<W> {
 }
 
 /// The header of `--leaks` output.
-pub const LEAK_HEADER: [&str; 13] = [
+pub const LEAK_HEADER: [&str; 15] = [
     "stack",
     "first",
     "last",
@@ -239,6 +239,8 @@ pub const LEAK_HEADER: [&str; 13] = [
     "leaked",
     "creator",
     "wait_minutes",
+    "waited",
+    "evidence",
 ];
 
 /// Writes the suspects as CSV, best first; `interner` names their creators.
@@ -267,6 +269,11 @@ pub fn write_suspects(
                 id => interner.creator_name(id).to_string(),
             },
             s.wait_minutes.map_or(String::new(), |w| w.to_string()),
+            match s.wait_minutes {
+                Some(_) => s.waited.to_string(),
+                None => String::new(),
+            },
+            s.evidence.name().to_string(),
         ])?;
     }
     csv.flush()?;
