@@ -95,7 +95,7 @@ impl PendingCall {
 impl Goroutine {
     fn begin(&mut self, header: &Header<'_>, interner: &mut Interner) {
         self.step = Step::Stack;
-        self.state = interner.state(&String::from_utf8_lossy(header.state));
+        self.state = interner.state_bytes(header.state);
         self.wait_minutes = header.wait_minutes;
     }
 
@@ -133,7 +133,7 @@ impl Goroutine {
             }
             Event::Place { .. } => self.step = Step::Stack,
             Event::CreatedBy(func) => {
-                self.creator = interner.creator(&String::from_utf8_lossy(func));
+                self.creator = interner.creator_bytes(func);
                 self.step = Step::Creator;
             }
             Event::Elided => self.truncated = true,

@@ -70,9 +70,18 @@ pub struct Interner {
     stack_table: HashTable<StackId>,
     /// Goroutine states of debug=2 dumps (`chan receive`); 0 is "no state".
     states: Vec<Box<str>>,
+    /// The states' ids by the bytes they were read from (a dump's lines need
+    /// not be UTF-8; bytes that name the same text share an id).
+    state_bytes: Vec<(Box<[u8]>, u32)>,
     /// Creators of debug=2 goroutines (`created by FUNC`); 0 is "no creator".
     creators: Vec<Box<str>>,
     creator_table: super::FastMap<Box<str>, u32>,
+    /// The creators' ids by the bytes they were read from, as `state_bytes`.
+    creator_bytes: super::FastMap<Box<[u8]>, u32>,
+    /// The last state and creator looked up by bytes, and their ids: a
+    /// dump's neighbours mostly share them.
+    last_state: (Vec<u8>, u32),
+    last_creator: (Vec<u8>, u32),
 }
 
 impl Default for Interner {
@@ -92,8 +101,12 @@ impl Interner {
             stack_starts: vec![0],
             stack_table: HashTable::new(),
             states: vec!["".into()],
+            state_bytes: Vec::new(),
             creators: vec!["".into()],
             creator_table: super::FastMap::default(),
+            creator_bytes: super::FastMap::default(),
+            last_state: (Vec::new(), 0),
+            last_creator: (Vec::new(), 0),
         };
         let empty = interner.stack(&[]);
         debug_assert_eq!(empty, StackId::EMPTY);
@@ -179,6 +192,25 @@ impl Interner {
         self.states.len() as u32 - 1
     }
 
+    /// The id of the state a dump's line names in `bytes` (text that is not
+    /// UTF-8 is named with U+FFFD), adding it if new; the text is made once
+    /// per distinct spelling, not once a goroutine.
+    pub fn state_bytes(&mut self, bytes: &[u8]) -> u32 {
+        if self.last_state.1 != 0 && self.last_state.0 == bytes {
+            return self.last_state.1;
+        }
+        let id = match self.state_bytes.iter().find(|(b, _)| &**b == bytes) {
+            Some(&(_, id)) => id,
+            None => {
+                let id = self.state(&String::from_utf8_lossy(bytes));
+                self.state_bytes.push((bytes.into(), id));
+                id
+            }
+        };
+        remember(&mut self.last_state, bytes, id);
+        id
+    }
+
     /// The name of state `id`; empty for 0.
     pub fn state_name(&self, id: u32) -> &str {
         &self.states[id as usize]
@@ -196,10 +228,36 @@ impl Interner {
         id
     }
 
+    /// The id of the creator a dump's line names in `bytes`, as
+    /// [`state_bytes`](Self::state_bytes) does for states.
+    pub fn creator_bytes(&mut self, bytes: &[u8]) -> u32 {
+        if self.last_creator.1 != 0 && self.last_creator.0 == bytes {
+            return self.last_creator.1;
+        }
+        let id = match self.creator_bytes.get(bytes) {
+            Some(&id) => id,
+            None => {
+                let id = self.creator(&String::from_utf8_lossy(bytes));
+                self.creator_bytes.insert(bytes.into(), id);
+                id
+            }
+        };
+        remember(&mut self.last_creator, bytes, id);
+        id
+    }
+
     /// The function of creator `id`; empty for 0.
     pub fn creator_name(&self, id: u32) -> &str {
         &self.creators[id as usize]
     }
+}
+
+/// Keeps `bytes` and `id` as the last lookup; an id of 0 (the empty state)
+/// is never taken from it.
+fn remember(last: &mut (Vec<u8>, u32), bytes: &[u8], id: u32) {
+    last.0.clear();
+    last.0.extend_from_slice(bytes);
+    last.1 = id;
 }
 
 impl Frame {
@@ -223,6 +281,25 @@ mod tests {
             file: b"a.go",
             line,
         }
+    }
+
+    /// States and creators read as bytes get the ids their text gets, also
+    /// when two spellings that are not UTF-8 name the same text.
+    #[test]
+    fn states_and_creators_by_bytes_share_ids_by_name() {
+        let mut interner = Interner::new();
+        let chan = interner.state_bytes(b"chan receive");
+        assert_eq!(interner.state("chan receive"), chan);
+        assert_eq!(interner.state_bytes(b"chan receive"), chan);
+        let odd = interner.state_bytes(b"wait\xff");
+        assert_eq!(interner.state_bytes(b"wait\xfe"), odd);
+        assert_eq!(interner.state_name(odd), "wait\u{fffd}");
+        let serve = interner.creator_bytes(b"net/http.(*Server).Serve");
+        assert_ne!(serve, 0);
+        assert_eq!(interner.creator("net/http.(*Server).Serve"), serve);
+        let odd = interner.creator_bytes(b"main.\xff");
+        assert_eq!(interner.creator("main.\u{fffd}"), odd);
+        assert_eq!(interner.creator_bytes(b"main.\xc0"), odd);
     }
 
     #[test]
