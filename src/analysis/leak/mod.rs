@@ -173,19 +173,42 @@ struct Track {
     sums: Vec<f32>,
     width: u32,
     leaked: u64,
-    /// Dumps: the creator of most of its goroutines, and the most minutes
-    /// one had waited, at the last snapshot that had the stack.
+    /// Dumps: what their goroutines' headers say; boxed, as profiles have
+    /// none and pp-html may follow many stacks.
+    dump: Option<Box<DumpEvidence>>,
+    /// The verdict of the last judged run; boxed, as few stacks have one.
+    best: Option<Box<Suspect>>,
+}
+
+/// A stack's evidence from dumps.
+#[derive(Debug)]
+struct DumpEvidence {
+    /// The creator of most of its goroutines, the most minutes one had
+    /// waited, and how many had waited a minute or more, at the last
+    /// snapshot that had the stack (`at`: `snapshots + 1` then).
     creator: u32,
     creator_count: u64,
     wait_minutes: Option<u32>,
     waited: u64,
-    /// Dumps: its waited counts summed per bucket, like `sums`; allocated
-    /// when one of its goroutines first waited a minute.
-    aged: Option<Box<[f32; BUCKETS]>>,
-    /// `snapshots + 1` when those were read; 0 = never.
-    evidence_at: u64,
-    /// The verdict of the last judged run; boxed, as few stacks have one.
-    best: Option<Box<Suspect>>,
+    at: u64,
+    /// Its waited counts summed per bucket of the run, like `Track::sums`;
+    /// `aged_any` once one was not 0.
+    aged: [f32; BUCKETS],
+    aged_any: bool,
+}
+
+impl DumpEvidence {
+    fn new() -> DumpEvidence {
+        DumpEvidence {
+            creator: 0,
+            creator_count: 0,
+            wait_minutes: None,
+            waited: 0,
+            at: 0,
+            aged: [0.0; BUCKETS],
+            aged_any: false,
+        }
+    }
 }
 
 /// Most restarts remembered (for the timeline's marks).
@@ -383,21 +406,23 @@ impl LeakTracker {
             self.tracks.resize_with(slot + 1, Track::default);
         }
         let now = self.snapshots + 1;
-        let track = &mut self.tracks[slot];
-        if track.evidence_at != now {
-            track.evidence_at = now;
-            track.creator = 0;
-            track.creator_count = 0;
-            track.wait_minutes = None;
-            track.waited = 0;
+        let dump = self.tracks[slot]
+            .dump
+            .get_or_insert_with(|| Box::new(DumpEvidence::new()));
+        if dump.at != now {
+            dump.at = now;
+            dump.creator = 0;
+            dump.creator_count = 0;
+            dump.wait_minutes = None;
+            dump.waited = 0;
         }
-        track.waited += u64::from(record.waited);
-        if record.creator != 0 && record.count > track.creator_count {
-            track.creator = record.creator;
-            track.creator_count = record.count;
+        dump.waited += u64::from(record.waited);
+        if record.creator != 0 && record.count > dump.creator_count {
+            dump.creator = record.creator;
+            dump.creator_count = record.count;
         }
         if let Some((_, most)) = record.wait_minutes {
-            track.wait_minutes = Some(track.wait_minutes.map_or(most, |w| w.max(most)));
+            dump.wait_minutes = Some(dump.wait_minutes.map_or(most, |w| w.max(most)));
         }
     }
 
@@ -454,12 +479,16 @@ impl LeakTracker {
         self.end_run();
         let mut suspects: Vec<Suspect> = Vec::new();
         for (key, track) in self.tracks.into_iter().enumerate() {
+            let (creator, wait_minutes, waited) = track
+                .dump
+                .as_ref()
+                .map_or((0, None, 0), |d| (d.creator, d.wait_minutes, d.waited));
             let suspect = match track.best {
                 Some(best) => Suspect {
                     leaked: track.leaked,
-                    creator: track.creator,
-                    wait_minutes: track.wait_minutes,
-                    waited: track.waited,
+                    creator,
+                    wait_minutes,
+                    waited,
                     ..*best
                 },
                 None if track.leaked > 0 => Suspect {
@@ -475,9 +504,9 @@ impl LeakTracker {
                     z: 0.0,
                     since_index: 0,
                     leaked: track.leaked,
-                    creator: track.creator,
-                    wait_minutes: track.wait_minutes,
-                    waited: track.waited,
+                    creator,
+                    wait_minutes,
+                    waited,
                     evidence: Evidence::Leaked,
                     sparkline: Vec::new(),
                 },
@@ -543,8 +572,12 @@ impl LeakTracker {
             track.sums.resize(bucket + 1, 0.0);
         }
         track.sums[bucket] += count as f32;
-        if waited > 0 || track.aged.is_some() {
-            track.aged.get_or_insert_with(|| Box::new([0.0; BUCKETS]))[bucket] += waited as f32;
+        if waited > 0 {
+            // A goroutine that waited had its record's evidence read.
+            if let Some(dump) = &mut track.dump {
+                dump.aged[bucket] += waited as f32;
+                dump.aged_any = true;
+            }
         }
     }
 
@@ -563,15 +596,15 @@ impl LeakTracker {
                     .flatten()
                     .map(Box::new);
             }
-            let (best, leaked) = (track.best.take(), track.leaked);
+            let (best, leaked, mut dump) = (track.best.take(), track.leaked, track.dump.take());
+            if let Some(dump) = &mut dump {
+                dump.aged = [0.0; BUCKETS];
+                dump.aged_any = false;
+            }
             *track = Track {
                 best,
                 leaked,
-                creator: track.creator,
-                creator_count: track.creator_count,
-                wait_minutes: track.wait_minutes,
-                waited: track.waited,
-                evidence_at: track.evidence_at,
+                dump,
                 ..Track::default()
             };
         }
@@ -583,7 +616,7 @@ fn compact(track: &mut Track, width: u64) {
     track.width = track.width.max(1);
     while u64::from(track.width) < width {
         track.sums = merge_pairs(&track.sums, |a, b| a + b);
-        if let Some(aged) = &mut track.aged {
+        if let Some(DumpEvidence { aged, .. }) = track.dump.as_deref_mut() {
             for i in 0..BUCKETS / 2 {
                 aged[i] = aged[2 * i] + aged[2 * i + 1];
             }
@@ -608,7 +641,8 @@ fn judge(track: &Track, run: &Run, sparkline: bool) -> Option<Suspect> {
     let (rise, z, evidence) = match counted {
         Some((rise, z)) => (rise, z, Evidence::Growth),
         None => {
-            let aged = bucket_means(track.aged.as_deref()?, run, buckets);
+            let dump = track.dump.as_ref().filter(|d| d.aged_any)?;
+            let aged = bucket_means(&dump.aged, run, buckets);
             let (rise, z) = growth(&aged, means_give_back(&aged), run)?;
             (rise, z, Evidence::Wait)
         }
