@@ -348,7 +348,7 @@ fn dump_scenarios(rng: &mut Rng) -> Vec<Scenario> {
     // for less than the 30 s since the last dump.
     let traffic = |rng: &mut Rng, at: u64| -> Vec<(usize, u64)> {
         (0..rng.poisson(15.0))
-            .map(|_| (reader, at - (rng.unit() * 29.0) as u64))
+            .map(|_| (reader, at.saturating_sub((rng.unit() * 29.0) as u64)))
             .collect()
     };
     let times = (0..60u64).map(|i| 30 * i);
