@@ -191,10 +191,9 @@ struct DumpEvidence {
     wait_minutes: Option<u32>,
     waited: u64,
     at: u64,
-    /// Its waited counts summed per bucket of the run, like `Track::sums`;
-    /// `aged_any` once one was not 0.
-    aged: [f32; BUCKETS],
-    aged_any: bool,
+    /// Its waited counts summed per bucket of the run, like `Track::sums`
+    /// (and merged with them); empty while none was above 0.
+    aged: Vec<f32>,
 }
 
 impl DumpEvidence {
@@ -205,8 +204,7 @@ impl DumpEvidence {
             wait_minutes: None,
             waited: 0,
             at: 0,
-            aged: [0.0; BUCKETS],
-            aged_any: false,
+            aged: Vec::new(),
         }
     }
 }
@@ -575,8 +573,10 @@ impl LeakTracker {
         if waited > 0 {
             // A goroutine that waited had its record's evidence read.
             if let Some(dump) = &mut track.dump {
+                if dump.aged.len() <= bucket {
+                    dump.aged.resize(bucket + 1, 0.0);
+                }
                 dump.aged[bucket] += waited as f32;
-                dump.aged_any = true;
             }
         }
     }
@@ -598,8 +598,7 @@ impl LeakTracker {
             }
             let (best, leaked, mut dump) = (track.best.take(), track.leaked, track.dump.take());
             if let Some(dump) = &mut dump {
-                dump.aged = [0.0; BUCKETS];
-                dump.aged_any = false;
+                dump.aged.clear();
             }
             *track = Track {
                 best,
@@ -616,11 +615,8 @@ fn compact(track: &mut Track, width: u64) {
     track.width = track.width.max(1);
     while u64::from(track.width) < width {
         track.sums = merge_pairs(&track.sums, |a, b| a + b);
-        if let Some(DumpEvidence { aged, .. }) = track.dump.as_deref_mut() {
-            for i in 0..BUCKETS / 2 {
-                aged[i] = aged[2 * i] + aged[2 * i + 1];
-            }
-            aged[BUCKETS / 2..].fill(0.0);
+        if let Some(dump) = &mut track.dump {
+            dump.aged = merge_pairs(&dump.aged, |a, b| a + b);
         }
         track.width *= 2;
     }
@@ -641,7 +637,7 @@ fn judge(track: &Track, run: &Run, sparkline: bool) -> Option<Suspect> {
     let (rise, z, evidence) = match counted {
         Some((rise, z)) => (rise, z, Evidence::Growth),
         None => {
-            let dump = track.dump.as_ref().filter(|d| d.aged_any)?;
+            let dump = track.dump.as_ref().filter(|d| !d.aged.is_empty())?;
             let aged = bucket_means(&dump.aged, run, buckets);
             let (rise, z) = growth(&aged, means_give_back(&aged), run)?;
             (rise, z, Evidence::Wait)
@@ -651,7 +647,7 @@ fn judge(track: &Track, run: &Run, sparkline: bool) -> Option<Suspect> {
     let seconds = run.seconds().filter(|s| *s > 0.0).unwrap_or(span.max(1.0));
     let per_minute = |rise: f64| rise / seconds * 60.0;
     let slope_per_minute = if evidence == Evidence::Wait {
-        per_minute(theil_sen(&means) / run.width as f64 * span)
+        per_minute(rise_over(&means, run))
     } else {
         per_minute(rise)
     };
@@ -713,9 +709,7 @@ fn growth(means: &[f64], give_back: f64, run: &Run) -> Option<(f64, f64)> {
     if tail_s <= 0 || theil_sen(tail) <= 0.0 {
         return None;
     }
-    // Bucket centres are `width` snapshots apart (the last one less).
-    let span = (run.snapshots - 1) as f64;
-    let rise = theil_sen(means) / run.width as f64 * span;
+    let rise = rise_over(means, run);
     let mean = means.iter().sum::<f64>() / buckets as f64;
     if rise < MIN_GROWTH || rise < NOISE_SIGMAS * mean.sqrt() {
         return None;
@@ -724,6 +718,13 @@ fn growth(means: &[f64], give_back: f64, run: &Run) -> Option<(f64, f64)> {
         return None;
     }
     Some((rise, z))
+}
+
+/// The Theil–Sen rise of bucket `means` over the whole run.
+fn rise_over(means: &[f64], run: &Run) -> f64 {
+    // Bucket centres are `width` snapshots apart (the last one less).
+    let span = (run.snapshots - 1) as f64;
+    theil_sen(means) / run.width as f64 * span
 }
 
 /// The deepest fall of `means` below their running peak.
