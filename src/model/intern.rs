@@ -70,18 +70,48 @@ pub struct Interner {
     stack_table: HashTable<StackId>,
     /// Goroutine states of debug=2 dumps (`chan receive`); 0 is "no state".
     states: Vec<Box<str>>,
-    /// The states' ids by the bytes they were read from (a dump's lines need
-    /// not be UTF-8; bytes that name the same text share an id).
-    state_bytes: Vec<(Box<[u8]>, u32)>,
+    /// The states' ids by the bytes they were read from.
+    state_bytes: IdsByBytes,
     /// Creators of debug=2 goroutines (`created by FUNC`); 0 is "no creator".
     creators: Vec<Box<str>>,
     creator_table: super::FastMap<Box<str>, u32>,
-    /// The creators' ids by the bytes they were read from, as `state_bytes`.
-    creator_bytes: super::FastMap<Box<[u8]>, u32>,
-    /// The last state and creator looked up by bytes, and their ids: a
-    /// dump's neighbours mostly share them.
-    last_state: (Vec<u8>, u32),
-    last_creator: (Vec<u8>, u32),
+    /// The creators' ids by the bytes they were read from.
+    creator_bytes: IdsByBytes,
+}
+
+/// Ids of names by the bytes a dump spelled them with: a dump's lines need
+/// not be UTF-8, and bytes that name the same text share its id. The last
+/// lookup is kept in front, as a dump's neighbours mostly share it.
+#[derive(Default)]
+struct IdsByBytes {
+    ids: super::FastMap<Box<[u8]>, u32>,
+    /// The last bytes looked up and their id; an id of 0 (the empty state)
+    /// is never taken from here.
+    last: (Vec<u8>, u32),
+}
+
+impl IdsByBytes {
+    /// The id `bytes` got before, if any.
+    fn get(&mut self, bytes: &[u8]) -> Option<u32> {
+        if self.last.1 != 0 && self.last.0 == bytes {
+            return Some(self.last.1);
+        }
+        let id = *self.ids.get(bytes)?;
+        self.remember(bytes, id);
+        Some(id)
+    }
+
+    /// Gives `bytes` the id their text got.
+    fn insert(&mut self, bytes: &[u8], id: u32) {
+        self.ids.insert(bytes.into(), id);
+        self.remember(bytes, id);
+    }
+
+    fn remember(&mut self, bytes: &[u8], id: u32) {
+        self.last.0.clear();
+        self.last.0.extend_from_slice(bytes);
+        self.last.1 = id;
+    }
 }
 
 impl Default for Interner {
@@ -101,12 +131,10 @@ impl Interner {
             stack_starts: vec![0],
             stack_table: HashTable::new(),
             states: vec!["".into()],
-            state_bytes: Vec::new(),
+            state_bytes: IdsByBytes::default(),
             creators: vec!["".into()],
             creator_table: super::FastMap::default(),
-            creator_bytes: super::FastMap::default(),
-            last_state: (Vec::new(), 0),
-            last_creator: (Vec::new(), 0),
+            creator_bytes: IdsByBytes::default(),
         };
         let empty = interner.stack(&[]);
         debug_assert_eq!(empty, StackId::EMPTY);
@@ -196,18 +224,11 @@ impl Interner {
     /// UTF-8 is named with U+FFFD), adding it if new; the text is made once
     /// per distinct spelling, not once a goroutine.
     pub fn state_bytes(&mut self, bytes: &[u8]) -> u32 {
-        if self.last_state.1 != 0 && self.last_state.0 == bytes {
-            return self.last_state.1;
+        if let Some(id) = self.state_bytes.get(bytes) {
+            return id;
         }
-        let id = match self.state_bytes.iter().find(|(b, _)| &**b == bytes) {
-            Some(&(_, id)) => id,
-            None => {
-                let id = self.state(&String::from_utf8_lossy(bytes));
-                self.state_bytes.push((bytes.into(), id));
-                id
-            }
-        };
-        remember(&mut self.last_state, bytes, id);
+        let id = self.state(&String::from_utf8_lossy(bytes));
+        self.state_bytes.insert(bytes, id);
         id
     }
 
@@ -231,18 +252,11 @@ impl Interner {
     /// The id of the creator a dump's line names in `bytes`, as
     /// [`state_bytes`](Self::state_bytes) does for states.
     pub fn creator_bytes(&mut self, bytes: &[u8]) -> u32 {
-        if self.last_creator.1 != 0 && self.last_creator.0 == bytes {
-            return self.last_creator.1;
+        if let Some(id) = self.creator_bytes.get(bytes) {
+            return id;
         }
-        let id = match self.creator_bytes.get(bytes) {
-            Some(&id) => id,
-            None => {
-                let id = self.creator(&String::from_utf8_lossy(bytes));
-                self.creator_bytes.insert(bytes.into(), id);
-                id
-            }
-        };
-        remember(&mut self.last_creator, bytes, id);
+        let id = self.creator(&String::from_utf8_lossy(bytes));
+        self.creator_bytes.insert(bytes, id);
         id
     }
 
@@ -250,14 +264,6 @@ impl Interner {
     pub fn creator_name(&self, id: u32) -> &str {
         &self.creators[id as usize]
     }
-}
-
-/// Keeps `bytes` and `id` as the last lookup; an id of 0 (the empty state)
-/// is never taken from it.
-fn remember(last: &mut (Vec<u8>, u32), bytes: &[u8], id: u32) {
-    last.0.clear();
-    last.0.extend_from_slice(bytes);
-    last.1 = id;
 }
 
 impl Frame {
