@@ -351,7 +351,21 @@ fn dump_scenarios(rng: &mut Rng) -> Vec<Scenario> {
             .map(|_| (reader, at.saturating_sub((rng.unit() * 29.0) as u64)))
             .collect()
     };
-    let times = (0..60u64).map(|i| 30 * i);
+    // The 60 dumps: the shop at rest but for `skip`, what `added` gives at
+    // each time, and the traffic.
+    type Added<'a> = dyn FnMut(&mut Rng, u64) -> Vec<(usize, u64)> + 'a;
+    let dumps = |rng: &mut Rng, skip: &[usize], added: &mut Added| -> Vec<String> {
+        (0..60u64)
+            .map(|i| {
+                let at = 30 * i;
+                let added = added(rng, at);
+                let mut g = at_rest(at, skip);
+                g.extend(added);
+                g.extend(traffic(rng, at));
+                dump(&real, at, &g)
+            })
+            .collect()
+    };
     let scenario = |name, snapshots, leak| Scenario {
         name,
         snapshots,
@@ -359,83 +373,44 @@ fn dump_scenarios(rng: &mut Rng) -> Vec<Scenario> {
         leak_from: 0,
         args: Vec::new(),
     };
-    let mut all = Vec::new();
     // One connection a minute is never answered, on the same stack as the
     // traffic: only its goroutines' growing waits set it apart.
-    let hidden = times
-        .clone()
-        .map(|at| {
-            let mut g = at_rest(at, &[reader, pool]);
-            g.extend(traffic(rng, at));
-            g.extend((1..=at / 60).map(|k| (reader, 60 * k)));
-            dump(&real, at, &g)
-        })
-        .collect();
-    all.push(scenario(
-        "dumps: a leak hidden in its stack's traffic",
-        hidden,
-        Some("net/http.readRequest"),
-    ));
+    let hidden = dumps(rng, &[reader, pool], &mut |_, at| {
+        (1..=at / 60).map(|k| (reader, 60 * k)).collect()
+    });
     // Idle workers and keep-alive connections blocked since the start, and
     // the traffic: old waits, no leak.
-    let idle = times
-        .clone()
-        .map(|at| {
-            let mut g = at_rest(at, &[reader]);
-            g.extend((0..5).map(|_| (reader, 0)));
-            g.extend(traffic(rng, at));
-            dump(&real, at, &g)
-        })
-        .collect();
-    all.push(scenario(
-        "dumps: idle workers, keep-alive connections",
-        idle,
-        None,
-    ));
+    let idle = dumps(rng, &[reader], &mut |_, _| vec![(reader, 0); 5]);
     // Ten workers started over the first 2 minutes, then idle for ever:
     // their waits pass a minute one after another, then stay.
-    let warming = times
-        .clone()
-        .map(|at| {
-            let mut g = at_rest(at, &[pool]);
-            g.extend(
-                (0..10)
-                    .map(|k| 12 * k)
-                    .filter(|&s| s <= at)
-                    .map(|s| (pool, s)),
-            );
-            g.extend(traffic(rng, at));
-            dump(&real, at, &g)
-        })
-        .collect();
-    all.push(scenario(
-        "dumps: a pool that warms up, then waits",
-        warming,
-        None,
-    ));
+    let warming = dumps(rng, &[pool], &mut |_, at| {
+        (0..10)
+            .map(|k| 12 * k)
+            .filter(|&s| s <= at)
+            .map(|s| (pool, s))
+            .collect()
+    });
     // Slow requests: 3 arrive per 30 s and each waits 1 to 3 minutes for
     // the inventory lock, then finishes.
     let mut slow: Vec<(u64, u64)> = Vec::new();
-    let finishing = times
-        .clone()
-        .map(|at| {
-            for _ in 0..rng.poisson(3.0) {
-                let since = at.saturating_sub((rng.unit() * 29.0) as u64);
-                slow.push((since, since + 60 + (rng.unit() * 120.0) as u64));
-            }
-            slow.retain(|&(_, end)| end > at);
-            let mut g = at_rest(at, &[reserver]);
-            g.extend(slow.iter().map(|&(since, _)| (reserver, since)));
-            g.extend(traffic(rng, at));
-            dump(&real, at, &g)
-        })
-        .collect();
-    all.push(scenario(
-        "dumps: slow requests that finish",
-        finishing,
-        None,
-    ));
-    all
+    let finishing = dumps(rng, &[reserver], &mut |rng, at| {
+        for _ in 0..rng.poisson(3.0) {
+            let since = at.saturating_sub((rng.unit() * 29.0) as u64);
+            slow.push((since, since + 60 + (rng.unit() * 120.0) as u64));
+        }
+        slow.retain(|&(_, end)| end > at);
+        slow.iter().map(|&(since, _)| (reserver, since)).collect()
+    });
+    vec![
+        scenario(
+            "dumps: a leak hidden in its stack's traffic",
+            hidden,
+            Some("net/http.readRequest"),
+        ),
+        scenario("dumps: idle workers, keep-alive connections", idle, None),
+        scenario("dumps: a pool that warms up, then waits", warming, None),
+        scenario("dumps: slow requests that finish", finishing, None),
+    ]
 }
 
 /// A service restarted after 40 snapshots (4 without an answer): without a
